@@ -1,0 +1,192 @@
+/**
+ * onnxruntime-node session wrappers: a thin typed {@link OrtSession} and a {@link Predictor} that
+ * runs a patch network over many patches in memory-bounded batches.
+ *
+ * Needs `--allow-ffi --allow-read` (ORT is an N-API addon). The first `run()` of a session is
+ * 2–3× slower (arena allocation), hence {@link Predictor.warmUp}.
+ *
+ * @example
+ * ```ts
+ * import { parseArch, paramSpecs } from "./arch.ts";
+ * import { Predictor } from "./session.ts";
+ * const arch = parseArch("4-3-r_1-3-s");
+ * const weights = paramSpecs(arch, 1).map((p) => new Float32Array(p.dims.reduce((a, b) => a * b)));
+ * const pred = await Predictor.create(arch, 1, weights, { threads: 2 });
+ * const y = await pred.predict(new Float32Array(10 * 40 * 40), 10, 40, 40); // 10 patches
+ * pred.release();
+ * ```
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import { type Arch, archCost, parseArch } from "./arch.ts";
+import { buildInferenceModel } from "./infer_graph.ts";
+import { onnxPathOf, readModelCard } from "./model_card.ts";
+
+/** A float32 tensor crossing the ORT boundary. */
+export interface F32 {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Options of {@link OrtSession.create}. */
+export interface SessionOptions {
+  /** ORT intra-op threads (default 2, this machine's core count). */
+  threads?: number;
+}
+
+/** A typed onnxruntime-node inference session over float32 tensors. */
+export class OrtSession {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  /** Loads a model from bytes or a file path. */
+  static async create(model: Uint8Array | string, opts: SessionOptions = {}): Promise<OrtSession> {
+    const so: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: opts.threads ?? 2,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+    };
+    const s = typeof model === "string"
+      ? await ort.InferenceSession.create(model, so)
+      : await ort.InferenceSession.create(model, so);
+    return new OrtSession(s);
+  }
+
+  /** Input names the model declares. */
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  /** Runs the model; returns only the requested outputs (all if omitted). */
+  async run(feeds: Record<string, F32>, outputs?: string[]): Promise<Record<string, F32>> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) f[k] = new ort.Tensor("float32", v.data, v.dims);
+    const r = outputs ? await this.session.run(f, outputs) : await this.session.run(f);
+    const out: Record<string, F32> = {};
+    for (const [k, t] of Object.entries(r)) {
+      out[k] = { data: t.data as Float32Array, dims: t.dims.map(Number) };
+    }
+    return out;
+  }
+
+  /** Frees native memory. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * Patches per forward batch at h×w: twice the largest layer output plus input and output per
+ * patch (an estimate of ORT's arena use) must fit `maxBatchBytes` (default 1 GiB); at most
+ * `maxBatch` (default 256), at least 1.
+ */
+export function memoryBoundedBatch(
+  arch: Arch,
+  inChannels: number,
+  h: number,
+  w: number,
+  opts: { maxBatchBytes?: number; maxBatch?: number } = {},
+): number {
+  const c = archCost(arch, inChannels, h, w);
+  const perPatch = 2 * c.peakActivationBytes +
+    4 * h * w * (inChannels + c.outChannels * c.upscale ** 2);
+  const byMem = Math.floor((opts.maxBatchBytes ?? 2 ** 30) / perPatch);
+  return Math.max(1, Math.min(opts.maxBatch ?? 256, byMem));
+}
+
+/** Options of {@link Predictor.create}. */
+export interface PredictorOptions extends SessionOptions {
+  /** Upper bound on activation memory per batch, in bytes (default 1 GiB). */
+  maxBatchBytes?: number;
+  /** Upper bound on patches per batch (default 256). */
+  maxBatch?: number;
+}
+
+/** Runs a patch network over N patches with a memory-bounded batch size. */
+export class Predictor {
+  private constructor(
+    readonly arch: Arch,
+    readonly inChannels: number,
+    private readonly session: OrtSession,
+    private readonly opts: PredictorOptions,
+  ) {}
+
+  /** Builds an inference model with `weights` as initializers (paramSpecs order). */
+  static create(
+    arch: Arch,
+    inChannels: number,
+    weights: Float32Array[],
+    opts: PredictorOptions = {},
+  ): Promise<Predictor> {
+    return Predictor.fromModel(
+      arch,
+      inChannels,
+      buildInferenceModel(arch, inChannels, { weights }),
+      opts,
+    );
+  }
+
+  /** Wraps an existing inference model (bytes or .onnx path) whose architecture is known. */
+  static async fromModel(
+    arch: Arch,
+    inChannels: number,
+    model: Uint8Array | string,
+    opts: PredictorOptions = {},
+  ): Promise<Predictor> {
+    return new Predictor(arch, inChannels, await OrtSession.create(model, opts), opts);
+  }
+
+  /** Loads an exported model from its card (`model.json`, with `model.onnx` beside it). */
+  static async fromCard(cardPath: string, opts: PredictorOptions = {}): Promise<Predictor> {
+    const card = await readModelCard(cardPath);
+    return Predictor.fromModel(parseArch(card.arch), card.inChannels, onnxPathOf(cardPath), opts);
+  }
+
+  /** Patches per batch at h×w, see {@link memoryBoundedBatch}. */
+  batchSize(h: number, w: number): number {
+    return memoryBoundedBatch(this.arch, this.inChannels, h, w, this.opts);
+  }
+
+  /** One throw-away run at the production batch size, so timed runs see a warm arena. */
+  async warmUp(h: number, w: number): Promise<void> {
+    const b = this.batchSize(h, w);
+    await this.predict(new Float32Array(b * this.inChannels * h * w), b, h, w);
+  }
+
+  /**
+   * Predicts N patches: `x` is [N, C, h, w] float32; returns [N, Cout, h·s, w·s].
+   * `onBatch` reports progress after each batch.
+   */
+  async predict(
+    x: Float32Array,
+    n: number,
+    h: number,
+    w: number,
+    onBatch?: (done: number, total: number) => void,
+  ): Promise<Float32Array> {
+    const per = this.inChannels * h * w;
+    if (x.length !== n * per) {
+      throw new Error(
+        `Predictor.predict: x has ${x.length} values, expected N·C·H·W = ${n}·${this.inChannels}·${h}·${w}`,
+      );
+    }
+    const c = archCost(this.arch, this.inChannels, h, w);
+    const perOut = c.outChannels * h * w * c.upscale ** 2;
+    const out = new Float32Array(n * perOut);
+    const b = this.batchSize(h, w);
+    for (let s = 0; s < n; s += b) {
+      const m = Math.min(b, n - s);
+      const r = await this.session.run({
+        x: { data: x.subarray(s * per, (s + m) * per), dims: [m, this.inChannels, h, w] },
+      });
+      out.set(r.y.data, s * perOut);
+      onBatch?.(s + m, n);
+    }
+    return out;
+  }
+
+  /** Frees native memory. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Small assertion helpers for the nn tests (no @std/assert: JSR is unreachable).
+ * @module
+ */
+
+/** Throws `msg` unless `cond`. */
+export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+/** Throws unless |a − b| ≤ tol. */
+export function assertClose(a: number, b: number, tol: number, msg = ""): void {
+  if (!(Math.abs(a - b) <= tol)) throw new Error(`${msg} expected ${b} ± ${tol}, got ${a}`);
+}
+
+/** Throws unless `fn` throws an Error whose message includes `part`. */
+export function assertThrows(fn: () => unknown, part: string): void {
+  try {
+    fn();
+  } catch (e) {
+    const m = (e as Error).message;
+    if (!m.includes(part)) throw new Error(`expected error containing "${part}", got "${m}"`);
+    return;
+  }
+  throw new Error(`expected an error containing "${part}"`);
+}
+
+/** Relative L2 error ‖a − b‖ / ‖b‖. */
+export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-300));
+}
+
+/** Deterministic pseudo-random floats in [lo, hi) (test data only). */
+export function testData(n: number, seed: number, lo = -1, hi = 1): Float64Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = lo + ((s >>> 0) / 4294967296) * (hi - lo);
+  }
+  return out;
+}
+
+/** `/usr/bin/python3` with all `modules` importable, else null (optional cross-checks). */
+export async function pythonWith(...modules: string[]): Promise<string | null> {
+  try {
+    const r = await new Deno.Command("/usr/bin/python3", {
+      args: ["-c", `import ${modules.join(", ")}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return r.success ? "/usr/bin/python3" : null;
+  } catch {
+    return null;
+  }
+}
