@@ -67,10 +67,18 @@ export interface StepLogger {
 }
 
 /** What a step's `run` receives. */
-export interface StepContext<P, I extends Record<string, InputPort>, O extends Record<string, OutputPort>> {
+export interface StepContext<
+  P,
+  I extends Record<string, InputPort>,
+  O extends Record<string, OutputPort>,
+> {
   params: P;
   /** Absolute paths of the wired inputs; `many` ports get arrays, unwired optional ports `undefined`. */
-  inputs: { [K in keyof I]: I[K]["many"] extends true ? string[] : I[K]["optional"] extends true ? string | undefined : string };
+  inputs: {
+    [K in keyof I]: I[K]["many"] extends true ? string[]
+      : I[K]["optional"] extends true ? string | undefined
+      : string;
+  };
   /** Staging directory; everything written here is committed together after success. */
   outDir: string;
   /** Absolute staging path of a declared output. */
@@ -114,4 +122,4 @@ export function defineStep<
 
 /** A step with its type parameters erased, for registries. */
 // deno-lint-ignore no-explicit-any
-export type AnyStep = Step<any, any, any>;
+export type AnyStep = Step<any, Record<string, InputPort>, Record<string, OutputPort>>;

@@ -6,5 +6,11 @@ import YAML from "yaml";
 import { Command } from "@commander-js/extra-typings";
 Deno.test("deps load", async () => {
   await h5wasm.ready;
-  console.log(ort.env.versions, typeof zarr.open, typeof ZipFileStore, typeof YAML.parse, typeof Command);
+  console.log(
+    ort.env.versions,
+    typeof zarr.open,
+    typeof ZipFileStore,
+    typeof YAML.parse,
+    typeof Command,
+  );
 });

@@ -1,0 +1,43 @@
+/**
+ * Subprocess entry of {@link LocalExecutor}: reads one task as a JSON line on stdin, runs the
+ * step, reports events on stdout, and exits non-zero on failure. When stdin closes (the engine
+ * was killed) the step is aborted and the process exits, so no orphan keeps writing.
+ * @module
+ */
+import { encodeEvent, runTask, type Task } from "./executor.ts";
+import type { EventInit } from "./events.ts";
+
+const out = (e: EventInit) => Deno.stdout.writeSync(new TextEncoder().encode(encodeEvent(e)));
+
+const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+let buf = "";
+while (!buf.includes("\n")) {
+  const { value, done } = await reader.read();
+  if (done) Deno.exit(2);
+  buf += value;
+}
+const task = JSON.parse(buf.slice(0, buf.indexOf("\n"))) as Task;
+const ac = new AbortController();
+(async () => {
+  while (true) {
+    const { done } = await reader.read();
+    if (done) break;
+  }
+  ac.abort();
+  // Give the step a moment to stop cleanly, then leave regardless.
+  setTimeout(() => Deno.exit(3), 200);
+})();
+// Route console output of the step to stderr so stdout carries only events.
+console.log = (...a: unknown[]) => console.error(...a);
+try {
+  await runTask(task, {
+    info: (msg, data) => out({ type: "step-log", stepId: task.stepId, level: "info", msg, data }),
+    warn: (msg, data) => out({ type: "step-log", stepId: task.stepId, level: "warn", msg, data }),
+    progress: (done, total, label) =>
+      out({ type: "step-progress", stepId: task.stepId, done, total, label }),
+  }, ac.signal);
+  Deno.exit(0);
+} catch (e) {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  Deno.exit(1);
+}
