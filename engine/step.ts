@@ -108,6 +108,11 @@ export interface Step<
   threads?: number | ((params: v.InferOutput<S>) => number);
   /** `import.meta.url` of the defining module: its local import tree is fingerprinted for the cache key. */
   module?: string;
+  /**
+   * Extra CLI flag spellings (e.g. sr-midas's `midasZarrDir`) → a param name, or `in:<port>`
+   * for an input. Param names and port names are accepted as flags without listing them here.
+   */
+  cliAliases?: Record<string, string>;
   run(ctx: StepContext<v.InferOutput<S>, I, O>): Promise<void>;
 }
 

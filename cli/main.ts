@@ -1,0 +1,272 @@
+/**
+ * The `srmidas` command line: workflow commands (run, plan, why, dag, status, gc, demo) and one
+ * subcommand per step, each running through the same engine (cached and resumable).
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import YAML from "yaml";
+import { join, resolve } from "node:path";
+import * as v from "valibot";
+import {
+  duBytes,
+  type Executor,
+  InlineExecutor,
+  loadWorkflow,
+  LocalExecutor,
+  planWorkflow,
+  progressRenderer,
+  runWorkflow,
+  Store,
+  toMermaid,
+  whyStep,
+  type Workflow,
+  WorkflowError,
+} from "../engine/mod.ts";
+import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
+import { parseStepArgs, stepHelp } from "./step_options.ts";
+
+const VERSION = "0.1.0";
+const collect = (value: string, prev: string[]) => [...prev, value];
+
+async function openStore(dir: string) {
+  return await new Store(resolve(dir)).init();
+}
+
+function executorOf(name: string | undefined): Executor {
+  if (!name || name === "local") return new LocalExecutor();
+  if (name === "inline") return new InlineExecutor();
+  throw new Error(`--executor: unknown executor '${name}' (local, inline)`);
+}
+
+async function load(file: string, set: string[]): Promise<Workflow> {
+  return await loadWorkflow(file, { resolveStep, set });
+}
+
+/** Runs a workflow with progress on stderr; prints where the outputs are. Returns the exit code. */
+export async function runAndReport(
+  wf: Workflow,
+  o: { store: string; cores?: number; out?: string; executor?: string; verbose?: boolean; json?: boolean },
+): Promise<number> {
+  const store = await openStore(o.store);
+  const render = progressRenderer({ verbose: o.verbose });
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  Deno.addSignalListener("SIGINT", onSig);
+  try {
+    const linkDir = resolve(o.out ?? join("out", wf.name));
+    const res = await runWorkflow(wf, {
+      store,
+      executor: executorOf(o.executor),
+      cores: o.cores,
+      events: render,
+      signal: ac.signal,
+      linkDir,
+    });
+    render.close();
+    if (o.json) console.log(JSON.stringify(res, null, 2));
+    else {
+      console.log(`outputs (links in ${linkDir}):`);
+      for (const [id, ports] of Object.entries(res.outputs)) {
+        for (const [port, path] of Object.entries(ports)) console.log(`  ${id}.${port}: ${path}`);
+      }
+      for (const f of res.failed) console.log(`FAILED ${f.id}: ${f.error}`);
+    }
+    return res.ok ? 0 : 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSig);
+  }
+}
+
+/** Builds the commander program. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("srmidas")
+    .version(VERSION)
+    .description(
+      "Super-resolution peak finding for far-field HEDM (MIDAS), as cached, resumable workflows.",
+    )
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      `
+Steps (run alone: srmidas <step> --help):
+${availableSteps().map((n) => `  ${n.padEnd(18)} ${STEP_MODULES[n].summary}`).join("\n")}
+
+Examples:
+  srmidas run workflows/demo.yaml                 run a workflow (cached, resumable)
+  srmidas run workflows/demo.yaml --set seed=7    override a workflow param
+  srmidas plan workflows/demo.yaml                what is cached, what will run
+  srmidas why workflows/demo.yaml process         which part of the key changed
+  srmidas dag workflows/demo.yaml > dag.mmd       Mermaid diagram
+  srmidas process -midasZarrDir scan/ -srfac 8    one step, sr-midas flags`,
+    );
+
+  program.command("run").argument("<workflow>", "workflow YAML").description("run a workflow")
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--set <key=value>", "override a workflow param (repeatable)", collect, [] as string[])
+    .option("--cores <n>", "cores to use", (x) => parseInt(x, 10))
+    .option("--out <dir>", "where to link step outputs (default out/<workflow name>)")
+    .option("--executor <name>", "local (subprocess per step) or inline", "local")
+    .option("--verbose", "print step log lines")
+    .option("--json", "print the run result as JSON")
+    .addHelpText("after", "\nExample:\n  srmidas run workflows/demo.yaml --set nFrames=40 --cores 2")
+    .action(async (file, o) => {
+      const wf = await load(file, o.set);
+      Deno.exitCode = await runAndReport(wf, o);
+    });
+
+  program.command("plan").argument("<workflow>").description("show cached / will-run per step")
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--set <key=value>", "override a workflow param (repeatable)", collect, [] as string[])
+    .option("--json", "machine-readable")
+    .addHelpText("after", "\nExample:\n  srmidas plan workflows/demo.yaml --set seed=2")
+    .action(async (file, o) => {
+      const wf = await load(file, o.set);
+      const plan = await planWorkflow(wf, { store: await openStore(o.store) });
+      if (o.json) return console.log(JSON.stringify(plan, null, 2));
+      for (const p of plan) {
+        console.log(`${p.status === "cached" ? "cached  " : "will run"}  ${p.id} (${p.uses})`);
+        for (const r of p.reasons) console.log(`            - ${r}`);
+      }
+    });
+
+  program.command("why").argument("<workflow>").argument("<step>")
+    .description("explain which part of a step's cache key changed")
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--set <key=value>", "override a workflow param (repeatable)", collect, [] as string[])
+    .addHelpText("after", "\nExample:\n  srmidas why workflows/campaign.yaml train-x2")
+    .action(async (file, stepId, o) => {
+      const wf = await load(file, o.set);
+      console.log((await whyStep(wf, stepId, { store: await openStore(o.store) })).join("\n"));
+    });
+
+  program.command("dag").argument("<workflow>").description("print the DAG as a Mermaid flowchart")
+    .option("--set <key=value>", "override a workflow param", collect, [] as string[])
+    .addHelpText("after", "\nExample:\n  srmidas dag workflows/campaign.yaml > campaign.mmd")
+    .action(async (file, o) => {
+      console.log(toMermaid(await load(file, o.set)));
+    });
+
+  program.command("status").description("summarize the store: objects, sizes, recent runs")
+    .option("--store <dir>", "output store", ".srmidas")
+    .action(async (o) => {
+      const store = await openStore(o.store);
+      const keys = await store.keys();
+      const referenced = await store.referencedKeys();
+      let bytes = 0;
+      for (const k of keys) bytes += await duBytes(store.objectDir(k));
+      console.log(`store ${store.root}: ${keys.length} object(s), ${(bytes / 1e6).toFixed(1)} MB, ${
+        keys.filter((k) => !referenced.has(k)).length
+      } unreferenced (srmidas gc removes them)`);
+      const logs: string[] = [];
+      for await (const e of Deno.readDir(join(store.root, "logs"))) logs.push(e.name);
+      for (const l of logs.sort().slice(-5)) {
+        const lines = (await Deno.readTextFile(join(store.root, "logs", l))).trim().split("\n");
+        const last = JSON.parse(lines[lines.length - 1]);
+        const first = JSON.parse(lines[0]);
+        console.log(
+          `  ${l.replace(/\.jsonl$/, "")} ${first.workflow ?? ""}: ${
+            last.type === "run-done"
+              ? `${last.ok ? "ok" : "FAILED"}, ${last.ran} ran, ${last.cached} cached`
+              : "interrupted"
+          }`,
+        );
+      }
+    });
+
+  program.command("gc").description("remove outputs no workflow record references, and dead staging dirs")
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--dry-run", "only list")
+    .action(async (o) => {
+      const store = await openStore(o.store);
+      const r = await store.gc({ dryRun: o.dryRun });
+      console.log(`${o.dryRun ? "would remove" : "removed"} ${r.objects.length} object(s), ${r.staging.length} staging dir(s), ${(r.bytes / 1e6).toFixed(1)} MB`);
+    });
+
+  program.command("demo").description("run the demo workflow (synthetic scan end to end)")
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--set <key=value>", "override a workflow param", collect, [] as string[])
+    .action(async (o) => {
+      const file = new URL("../workflows/demo.yaml", import.meta.url).pathname;
+      const wf = await load(file, o.set);
+      Deno.exitCode = await runAndReport(wf, { store: o.store, out: "out/demo" });
+    });
+
+  // One subcommand per available step; options come from the step's schema at run time.
+  for (const name of availableSteps()) {
+    program.command(name, { hidden: false })
+      .description(STEP_MODULES[name].summary)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .helpOption(false)
+      .argument("[args...]")
+      .action(async (args) => {
+        Deno.exitCode = await runStepCommand(name, args);
+      });
+  }
+  return program;
+}
+
+/** `srmidas <step> …`: a one-step workflow through the engine. */
+export async function runStepCommand(name: string, argv: string[]): Promise<number> {
+  const step = (await resolveStep(name))!;
+  const aliases = step.cliAliases ?? {};
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(stepHelp(step, aliases));
+    return 0;
+  }
+  const args = parseStepArgs(step, argv, aliases);
+  let params: Record<string, unknown> = {};
+  if (args.engine.config) {
+    const text = await Deno.readTextFile(args.engine.config);
+    const cfg = args.engine.config.endsWith(".json") ? JSON.parse(text) : YAML.parse(text);
+    if (!cfg || typeof cfg !== "object") throw new Error(`${args.engine.config}: expected a mapping of params`);
+    params = { ...cfg };
+  }
+  params = { ...params, ...args.params };
+  const parsed = v.safeParse(step.params, params);
+  if (!parsed.success) {
+    const msg = parsed.issues.map((i) => `  ${(i.path ?? []).map((p: { key: unknown }) => p.key).join(".") || "params"}: ${i.message}`)
+      .join("\n");
+    throw new Error(`${name}: invalid params${args.engine.config ? ` (${args.engine.config} + flags)` : ""}:\n${msg}`);
+  }
+  for (const [port, decl] of Object.entries(step.inputs)) {
+    if (!decl.optional && !args.inputs[port]) {
+      throw new Error(`${name}: missing input '${port}' (${decl.kind}); pass --${port} PATH or --in ${port}=PATH`);
+    }
+  }
+  const wf: Workflow = {
+    name: `cli-${name}`,
+    file: "(command line)",
+    params: {},
+    nodes: [{
+      id: name,
+      uses: name,
+      step,
+      params: parsed.output,
+      inputs: Object.fromEntries(
+        Object.entries(args.inputs).map(([k, ps]) => [k, ps.map((p) => ({ type: "file" as const, path: resolve(p) }))]),
+      ),
+      deps: [],
+      line: 0,
+    }],
+  };
+  return await runAndReport(wf, {
+    store: args.engine.store ?? ".srmidas",
+    out: args.engine.out ?? "out",
+    cores: args.engine.cores ? Number(args.engine.cores) : undefined,
+    executor: args.engine.executor,
+    verbose: args.engine.verbose === "true",
+  });
+}
+
+/** CLI entry: prints clean errors (no stack) for bad input. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof WorkflowError) console.error(`invalid workflow:\n${e.message}`);
+    else console.error(`error: ${e instanceof Error ? e.message : e}`);
+    Deno.exitCode = 2;
+  }
+}

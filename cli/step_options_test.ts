@@ -1,0 +1,55 @@
+import * as v from "valibot";
+import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { defineStep } from "../engine/step.ts";
+import { paramInfo, parseStepArgs, stepHelp } from "./step_options.ts";
+
+const step = defineStep({
+  name: "proc",
+  version: "1",
+  description: "test step",
+  params: v.object({
+    srfac: v.optional(v.picklist([1, 2, 4, 8]), 8),
+    saveSRpatches: v.optional(v.boolean(), false),
+    name: v.optional(v.string(), "x"),
+    levels: v.optional(v.array(v.number()), [1, 2]),
+  }),
+  inputs: { scan: { kind: "scan" }, config: { kind: "config", optional: true } },
+  outputs: { peaks: { kind: "peaks", path: "peaks" } },
+  async run() {},
+});
+const aliases = { midasZarrDir: "in:scan", SRconfig: "in:config" };
+
+Deno.test("sr-midas single-dash flags, GNU flags, aliases and coercion", () => {
+  const a = parseStepArgs(
+    step,
+    ["-midasZarrDir", "/d", "-srfac", "4", "--saveSRpatches", "1", "--name=007", "--levels", "1,2,4", "--store", "s"],
+    aliases,
+  );
+  assertEquals(a.params, { srfac: 4, saveSRpatches: true, name: "007", levels: [1, 2, 4] });
+  assertEquals(a.inputs, { scan: ["/d"] });
+  assertEquals(a.engine, { store: "s" });
+  assertEquals(parseStepArgs(step, ["--in", "config=c.json", "--saveSRpatches"], aliases).params, { saveSRpatches: true });
+});
+
+Deno.test("unknown options and missing values are clear errors", () => {
+  let msg = "";
+  try {
+    parseStepArgs(step, ["--bogus", "1"]);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assertMatch(msg, "proc: unknown option '--bogus' (params: srfac, saveSRpatches, name, levels; inputs: scan, config)");
+  try {
+    parseStepArgs(step, ["--name"]);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assertMatch(msg, "option '--name' needs a value");
+});
+
+Deno.test("help lists params with defaults, ports and sr-midas flags", () => {
+  assertEquals(paramInfo(step)[0], { name: "srfac", type: "1|2|4|8", optional: true, default: 8, description: undefined });
+  const h = stepHelp(step, aliases);
+  assertMatch(h, "--srfac <1|2|4|8> (default 8)");
+  assertMatch(h, "-midasZarrDir → input scan");
+});
