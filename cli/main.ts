@@ -45,7 +45,14 @@ async function load(file: string, set: string[]): Promise<Workflow> {
 /** Runs a workflow with progress on stderr; prints where the outputs are. Returns the exit code. */
 export async function runAndReport(
   wf: Workflow,
-  o: { store: string; cores?: number; out?: string; executor?: string; verbose?: boolean; json?: boolean },
+  o: {
+    store: string;
+    cores?: number;
+    out?: string;
+    executor?: string;
+    verbose?: boolean;
+    json?: boolean;
+  },
 ): Promise<number> {
   const store = await openStore(o.store);
   const render = progressRenderer({ verbose: o.verbose });
@@ -109,7 +116,10 @@ Examples:
     .option("--executor <name>", "local (subprocess per step) or inline", "local")
     .option("--verbose", "print step log lines")
     .option("--json", "print the run result as JSON")
-    .addHelpText("after", "\nExample:\n  srmidas run workflows/demo.yaml --set nFrames=40 --cores 2")
+    .addHelpText(
+      "after",
+      "\nExample:\n  srmidas run workflows/demo.yaml --set nFrames=40 --cores 2",
+    )
     .action(async (file, o) => {
       const wf = await load(file, o.set);
       Deno.exitCode = await runAndReport(wf, o);
@@ -155,9 +165,11 @@ Examples:
       const referenced = await store.referencedKeys();
       let bytes = 0;
       for (const k of keys) bytes += await duBytes(store.objectDir(k));
-      console.log(`store ${store.root}: ${keys.length} object(s), ${(bytes / 1e6).toFixed(1)} MB, ${
-        keys.filter((k) => !referenced.has(k)).length
-      } unreferenced (srmidas gc removes them)`);
+      console.log(
+        `store ${store.root}: ${keys.length} object(s), ${(bytes / 1e6).toFixed(1)} MB, ${
+          keys.filter((k) => !referenced.has(k)).length
+        } unreferenced (srmidas gc removes them)`,
+      );
       const logs: string[] = [];
       for await (const e of Deno.readDir(join(store.root, "logs"))) logs.push(e.name);
       for (const l of logs.sort().slice(-5)) {
@@ -174,13 +186,21 @@ Examples:
       }
     });
 
-  program.command("gc").description("remove outputs no workflow record references, and dead staging dirs")
+  program.command("gc").description(
+    "remove outputs no workflow record references, and dead staging dirs",
+  )
     .option("--store <dir>", "output store", ".srmidas")
     .option("--dry-run", "only list")
     .action(async (o) => {
       const store = await openStore(o.store);
       const r = await store.gc({ dryRun: o.dryRun });
-      console.log(`${o.dryRun ? "would remove" : "removed"} ${r.objects.length} object(s), ${r.staging.length} staging dir(s), ${(r.bytes / 1e6).toFixed(1)} MB`);
+      console.log(
+        `${
+          o.dryRun ? "would remove" : "removed"
+        } ${r.objects.length} object(s), ${r.staging.length} staging dir(s), ${
+          (r.bytes / 1e6).toFixed(1)
+        } MB`,
+      );
     });
 
   program.command("demo").description("run the demo workflow (synthetic scan end to end)")
@@ -220,19 +240,29 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
   if (args.engine.config) {
     const text = await Deno.readTextFile(args.engine.config);
     const cfg = args.engine.config.endsWith(".json") ? JSON.parse(text) : YAML.parse(text);
-    if (!cfg || typeof cfg !== "object") throw new Error(`${args.engine.config}: expected a mapping of params`);
+    if (!cfg || typeof cfg !== "object") {
+      throw new Error(`${args.engine.config}: expected a mapping of params`);
+    }
     params = { ...cfg };
   }
   params = { ...params, ...args.params };
   const parsed = v.safeParse(step.params, params);
   if (!parsed.success) {
-    const msg = parsed.issues.map((i) => `  ${(i.path ?? []).map((p: { key: unknown }) => p.key).join(".") || "params"}: ${i.message}`)
+    const msg = parsed.issues.map((i) =>
+      `  ${(i.path ?? []).map((p: { key: unknown }) => p.key).join(".") || "params"}: ${i.message}`
+    )
       .join("\n");
-    throw new Error(`${name}: invalid params${args.engine.config ? ` (${args.engine.config} + flags)` : ""}:\n${msg}`);
+    throw new Error(
+      `${name}: invalid params${
+        args.engine.config ? ` (${args.engine.config} + flags)` : ""
+      }:\n${msg}`,
+    );
   }
   for (const [port, decl] of Object.entries(step.inputs)) {
     if (!decl.optional && !args.inputs[port]) {
-      throw new Error(`${name}: missing input '${port}' (${decl.kind}); pass --${port} PATH or --in ${port}=PATH`);
+      throw new Error(
+        `${name}: missing input '${port}' (${decl.kind}); pass --${port} PATH or --in ${port}=PATH`,
+      );
     }
   }
   const wf: Workflow = {
@@ -245,7 +275,9 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
       step,
       params: parsed.output,
       inputs: Object.fromEntries(
-        Object.entries(args.inputs).map(([k, ps]) => [k, ps.map((p) => ({ type: "file" as const, path: resolve(p) }))]),
+        Object.entries(args.inputs).map((
+          [k, ps],
+        ) => [k, ps.map((p) => ({ type: "file" as const, path: resolve(p) }))]),
       ),
       deps: [],
       line: 0,

@@ -40,7 +40,9 @@ function typeName(s: AnySchema): string {
   if (!s) return "value";
   if (s.type === "picklist") return (s.options as unknown[]).join("|");
   if (s.type === "array") return `${typeName(unwrap(s.item).inner)}[]`;
-  if (s.type === "union") return (s.options as AnySchema[]).map((o) => typeName(unwrap(o).inner)).join("|");
+  if (s.type === "union") {
+    return (s.options as AnySchema[]).map((o) => typeName(unwrap(o).inner)).join("|");
+  }
   return s.type;
 }
 
@@ -67,7 +69,9 @@ export function coerce(raw: string, info: ParamInfo | undefined): unknown {
   if (t.endsWith("[]")) {
     const trimmed = raw.trim();
     if (trimmed.startsWith("[")) return YAML.parse(trimmed);
-    return trimmed.split(/[\s,]+/).filter(Boolean).map((x) => coerce(x, { ...info!, type: t.slice(0, -2) }));
+    return trimmed.split(/[\s,]+/).filter(Boolean).map((x) =>
+      coerce(x, { ...info!, type: t.slice(0, -2) })
+    );
   }
   if (t === "boolean") {
     if (/^(1|true|t|yes|y)$/i.test(raw)) return true;
@@ -93,7 +97,7 @@ const ENGINE_FLAGS = ["store", "out", "cores", "config", "executor", "verbose", 
 /**
  * Parses `argv` for a step: `--name value`, `--name=value`, `-name value` (sr-midas style),
  * `--in port=path`, bare `--flag` for booleans. `aliases` maps sr-midas flag names to params
- * (`"srfac"`) or input ports (`"in:scan"`).
+ * (`"srfac"`), input ports (`"in:scan"`), or `""` for flags accepted and ignored (`-nwork 4`).
  */
 export function parseStepArgs(
   step: AnyStep,
@@ -106,14 +110,22 @@ export function parseStepArgs(
   const out: StepArgs = { params: {}, inputs: {}, engine: {} };
   const addInput = (port: string, path: string) => {
     if (!step.inputs[port]) {
-      throw new Error(`${step.name}: unknown input '${port}' (inputs: ${Object.keys(step.inputs).join(", ") || "none"})`);
+      throw new Error(
+        `${step.name}: unknown input '${port}' (inputs: ${
+          Object.keys(step.inputs).join(", ") || "none"
+        })`,
+      );
     }
     (out.inputs[port] ??= []).push(path);
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--?([A-Za-z][\w-]*)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`${step.name}: unexpected argument '${arg}' (options look like --name value)`);
+    if (!m) {
+      throw new Error(
+        `${step.name}: unexpected argument '${arg}' (options look like --name value)`,
+      );
+    }
     let name = m[1];
     let value = m[2];
     const take = () => {
@@ -135,6 +147,11 @@ export function parseStepArgs(
       continue;
     }
     const alias = aliases[name] ?? aliases[name.toLowerCase()];
+    if (alias === "") {
+      // An sr-midas flag with no meaning here (e.g. -nwork): accepted and ignored.
+      if (value === undefined && argv[i + 1] !== undefined && !argv[i + 1].startsWith("-")) i++;
+      continue;
+    }
     if (alias?.startsWith("in:")) {
       addInput(alias.slice(3), take());
       continue;
@@ -144,16 +161,21 @@ export function parseStepArgs(
       addInput(name, take());
       continue;
     }
-    const canonical = byName.has(name) ? name : lower.get(name.toLowerCase()) ?? lower.get(name.replace(/-/g, "").toLowerCase());
+    const canonical = byName.has(name)
+      ? name
+      : lower.get(name.toLowerCase()) ?? lower.get(name.replace(/-/g, "").toLowerCase());
     if (!canonical) {
       throw new Error(
-        `${step.name}: unknown option '${arg}' (params: ${params.map((p) => p.name).join(", ")}; inputs: ${
-          Object.keys(step.inputs).join(", ") || "none"
-        })`,
+        `${step.name}: unknown option '${arg}' (params: ${
+          params.map((p) => p.name).join(", ")
+        }; inputs: ${Object.keys(step.inputs).join(", ") || "none"})`,
       );
     }
     const info = byName.get(canonical)!;
-    if (info.type === "boolean" && value === undefined && (argv[i + 1] === undefined || argv[i + 1].startsWith("-"))) {
+    if (
+      info.type === "boolean" && value === undefined &&
+      (argv[i + 1] === undefined || argv[i + 1].startsWith("-"))
+    ) {
       out.params[canonical] = true;
       continue;
     }
@@ -166,19 +188,35 @@ export function parseStepArgs(
 export function stepHelp(step: AnyStep, aliases: Record<string, string> = {}): string {
   const lines = [`srmidas ${step.name} — ${step.description}`, "", "Params:"];
   for (const p of paramInfo(step)) {
-    const def = p.default !== undefined ? ` (default ${JSON.stringify(p.default)})` : p.optional ? "" : " (required)";
+    const def = p.default !== undefined
+      ? ` (default ${JSON.stringify(p.default)})`
+      : p.optional
+      ? ""
+      : " (required)";
     lines.push(`  --${p.name} <${p.type}>${def}${p.description ? `  ${p.description}` : ""}`);
   }
   lines.push("", "Inputs (--in port=path, or --port path):");
   for (const [k, port] of Object.entries(step.inputs)) {
-    lines.push(`  ${k}: ${port.kind}${port.many ? " (one or more)" : ""}${port.optional ? " (optional)" : ""}${port.description ? `  ${port.description}` : ""}`);
+    lines.push(
+      `  ${k}: ${port.kind}${port.many ? " (one or more)" : ""}${
+        port.optional ? " (optional)" : ""
+      }${port.description ? `  ${port.description}` : ""}`,
+    );
   }
   if (!Object.keys(step.inputs).length) lines.push("  (none)");
   lines.push("", "Outputs:");
-  for (const [k, port] of Object.entries(step.outputs)) lines.push(`  ${k}: ${port.kind} → ${port.path}`);
+  for (const [k, port] of Object.entries(step.outputs)) {
+    lines.push(`  ${k}: ${port.kind} → ${port.path}`);
+  }
   if (Object.keys(aliases).length) {
     lines.push("", "sr-midas flags accepted:");
-    for (const [k, v] of Object.entries(aliases)) lines.push(`  -${k} → ${v.startsWith("in:") ? `input ${v.slice(3)}` : `--${v}`}`);
+    for (const [k, v] of Object.entries(aliases)) {
+      lines.push(
+        `  -${k} → ${
+          v === "" ? "(accepted, ignored)" : v.startsWith("in:") ? `input ${v.slice(3)}` : `--${v}`
+        }`,
+      );
+    }
   }
   lines.push(
     "",

@@ -17,18 +17,36 @@ const step = defineStep({
   outputs: { peaks: { kind: "peaks", path: "peaks" } },
   async run() {},
 });
-const aliases = { midasZarrDir: "in:scan", SRconfig: "in:config" };
+const aliases = { midasZarrDir: "in:scan", SRconfig: "in:config", nwork: "" };
 
 Deno.test("sr-midas single-dash flags, GNU flags, aliases and coercion", () => {
   const a = parseStepArgs(
     step,
-    ["-midasZarrDir", "/d", "-srfac", "4", "--saveSRpatches", "1", "--name=007", "--levels", "1,2,4", "--store", "s"],
+    [
+      "-midasZarrDir",
+      "/d",
+      "-srfac",
+      "4",
+      "--saveSRpatches",
+      "1",
+      "--name=007",
+      "--levels",
+      "1,2,4",
+      "--store",
+      "s",
+    ],
     aliases,
   );
   assertEquals(a.params, { srfac: 4, saveSRpatches: true, name: "007", levels: [1, 2, 4] });
   assertEquals(a.inputs, { scan: ["/d"] });
   assertEquals(a.engine, { store: "s" });
-  assertEquals(parseStepArgs(step, ["--in", "config=c.json", "--saveSRpatches"], aliases).params, { saveSRpatches: true });
+  assertEquals(
+    parseStepArgs(step, ["--in", "config=c.json", "--saveSRpatches", "-nwork", "4"], aliases)
+      .params,
+    {
+      saveSRpatches: true,
+    },
+  );
 });
 
 Deno.test("unknown options and missing values are clear errors", () => {
@@ -38,7 +56,10 @@ Deno.test("unknown options and missing values are clear errors", () => {
   } catch (e) {
     msg = (e as Error).message;
   }
-  assertMatch(msg, "proc: unknown option '--bogus' (params: srfac, saveSRpatches, name, levels; inputs: scan, config)");
+  assertMatch(
+    msg,
+    "proc: unknown option '--bogus' (params: srfac, saveSRpatches, name, levels; inputs: scan, config)",
+  );
   try {
     parseStepArgs(step, ["--name"]);
   } catch (e) {
@@ -48,7 +69,13 @@ Deno.test("unknown options and missing values are clear errors", () => {
 });
 
 Deno.test("help lists params with defaults, ports and sr-midas flags", () => {
-  assertEquals(paramInfo(step)[0], { name: "srfac", type: "1|2|4|8", optional: true, default: 8, description: undefined });
+  assertEquals(paramInfo(step)[0], {
+    name: "srfac",
+    type: "1|2|4|8",
+    optional: true,
+    default: 8,
+    description: undefined,
+  });
   const h = stepHelp(step, aliases);
   assertMatch(h, "--srfac <1|2|4|8> (default 8)");
   assertMatch(h, "-midasZarrDir → input scan");

@@ -117,6 +117,8 @@ export interface TrainOptions {
   /** Continue from `checkpointDir/last.ckpt` if it exists. */
   resume?: boolean;
   convergence?: ConvergenceCheck;
+  /** Start (and every convergence retry) from these weights instead of a fresh init (sr-midas `loadChkpt`). */
+  initialWeights?: Float32Array[];
   wgrad?: WGrad;
   dgrad?: DGrad;
   onEpoch?: (m: EpochMetrics) => void;
@@ -199,8 +201,14 @@ interface TrainState {
   bestParams: Float32Array[];
 }
 
-function freshState(arch: Arch, cin: number, rng: Rng, keep?: TrainState): TrainState {
-  const params = initParams(arch, cin, rng);
+function freshState(
+  arch: Arch,
+  cin: number,
+  rng: Rng,
+  keep?: TrainState,
+  init?: Float32Array[],
+): TrainState {
+  const params = init ? init.map((p) => p.slice()) : initParams(arch, cin, rng);
   return {
     params,
     m: params.map((p) => new Float32Array(p.length)),
@@ -335,7 +343,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
 
   let s: TrainState = opts.resume && dir && (await exists(lastPath))
     ? await loadState(lastPath, identity, names)
-    : freshState(arch, cin, new Rng(opts.seed ?? 0));
+    : freshState(arch, cin, new Rng(opts.seed ?? 0), undefined, opts.initialWeights);
 
   const stepSession = await OrtSession.create(
     buildTrainModel(arch, cin, {
@@ -423,7 +431,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
             } attempts of ${conv.epochs} epochs (last batch loss ${lastLoss} ≥ ${conv.maxLoss})`,
           );
         } else {
-          s = freshState(arch, cin, s.rng, s);
+          s = freshState(arch, cin, s.rng, s, opts.initialWeights);
         }
       }
       if (dir) {
