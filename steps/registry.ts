@@ -8,15 +8,36 @@ import type { AnyStep } from "../engine/step.ts";
 
 /** Name → module (relative to this file) and a one-line summary for `--help`. */
 export const STEP_MODULES: Record<string, { module: string; summary: string }> = {
-  "simulate": { module: "./simulate.ts", summary: "simulate a far-field HEDM scan as a MIDAS analysis directory + truth" },
-  "create-peakbank": { module: "./create_peakbank.ts", summary: "collect isolated fitted peaks from MIDAS peak tables" },
-  "create-patchstore": { module: "./create_patchstore.ts", summary: "render multi-resolution training patches (sr-midas HDF5)" },
+  "simulate": {
+    module: "./simulate.ts",
+    summary: "simulate a far-field HEDM scan as a MIDAS analysis directory + truth",
+  },
+  "create-peakbank": {
+    module: "./create_peakbank.ts",
+    summary: "collect isolated fitted peaks from MIDAS peak tables",
+  },
+  "create-patchstore": {
+    module: "./create_patchstore.ts",
+    summary: "render multi-resolution training patches (sr-midas HDF5)",
+  },
   "train": { module: "./train.ts", summary: "train a CNNSR model (ONNX training graph)" },
-  "create-pred-pst": { module: "./create_pred_pst.ts", summary: "predict a patchstore for the next cascade stage" },
-  "hp-optimize": { module: "./hp_optimize.ts", summary: "search architectures and training hyper-parameters" },
+  "create-pred-pst": {
+    module: "./create_pred_pst.ts",
+    summary: "predict a patchstore for the next cascade stage",
+  },
+  "hp-optimize": {
+    module: "./hp_optimize.ts",
+    summary: "search architectures and training hyper-parameters",
+  },
   "predict": { module: "./predict.ts", summary: "run a model or cascade over a patchstore (.npy)" },
-  "process": { module: "./process.ts", summary: "super-resolved peak search on a MIDAS scan (the main job)" },
-  "evaluate": { module: "./evaluate.ts", summary: "compare a peak table with a simulation's truth" },
+  "process": {
+    module: "./process.ts",
+    summary: "super-resolved peak search on a MIDAS scan (the main job)",
+  },
+  "evaluate": {
+    module: "./evaluate.ts",
+    summary: "compare a peak table with a simulation's truth",
+  },
 };
 
 /** Names of the steps whose modules exist in this checkout. */
