@@ -30,38 +30,6 @@ import { LmWorkspace } from "./levenberg_marquardt.ts";
 const RAD2DEG = 180 / Math.PI;
 const DEG2RAD = Math.PI / 180;
 
-/** The 29 MIDAS peak columns in `AllPeaks_PS.bin` order (midas-formats §2.1, binary names). */
-export const MIDAS_PEAK_COLUMNS = [
-  "SpotID",
-  "IntegratedIntensity",
-  "Omega",
-  "YCen",
-  "ZCen",
-  "IMax",
-  "Radius",
-  "Eta",
-  "SigmaR",
-  "SigmaEta",
-  "NrPixels",
-  "NrPxTot",
-  "nPeaks",
-  "maxY",
-  "maxZ",
-  "diffY",
-  "diffZ",
-  "rawIMax",
-  "returnCode",
-  "retVal",
-  "BG",
-  "SigmaGR",
-  "SigmaLR",
-  "SigmaGEta",
-  "SigmaLEta",
-  "MU",
-  "RawSumIntensity",
-  "maskTouched",
-  "FitRMSE",
-] as const;
 
 /** One peak with every value of the 29 MIDAS columns, plus its region's pixel list. */
 export interface PeakRecord {
@@ -98,7 +66,7 @@ export interface PeakRecord {
   pixels: Int32Array;
 }
 
-/** The 29 values of a record in {@link MIDAS_PEAK_COLUMNS} order. */
+/** The 29 values of a record in `PEAK_COLUMNS` order (midas/peak_table.ts). */
 export function peakRecordRow(p: PeakRecord): Float64Array {
   return Float64Array.from([
     p.spotId,

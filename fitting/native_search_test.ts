@@ -1,5 +1,5 @@
+import { PEAK_COLUMNS } from "../midas/peak_table.ts";
 import {
-  MIDAS_PEAK_COLUMNS,
   nativePeakSearch,
   peakRecordRow,
   pixelREta,
@@ -63,7 +63,7 @@ Deno.test("nativePeakSearch: isolated spots (incl. the Eta = ±180° seam) to < 
     assertClose(p.diffY, p.maxY - p.yCen, 1e-12, "diffY");
     assertClose(frame[p.maxZ * W + p.maxY], p.rawIMax, 1e-12, "rawIMax at (maxY col, maxZ row)");
     assert(p.nrPixels <= p.nrPxTot && p.nPeaks === 1 && p.omega === -12.5, "counts");
-    assertEquals(peakRecordRow(p).length, MIDAS_PEAK_COLUMNS.length, "29 columns");
+    assertEquals(peakRecordRow(p).length, PEAK_COLUMNS.length, "29 columns");
     assert(p.returnCode > 0, `returnCode ${p.returnCode}`);
   }
   const seam = res.peaks.find((p) => Math.abs(p.eta) > 170)!;
