@@ -1,0 +1,75 @@
+/**
+ * Test helpers of the process folder: assertions (re-exported) and a small simulated scan.
+ * @module
+ */
+import * as v from "valibot";
+import { simulateParams, simulateStep } from "../steps/simulate.ts";
+import { exportModel, initParams, parseArch, Rng } from "../nn/mod.ts";
+export { assert, assertAlmostEquals, assertEquals, assertMatch } from "../tests/assert.ts";
+
+/** Asserts that `fn` rejects with a message matching `part`; returns the message. */
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  part: string | RegExp,
+): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const ok = typeof part === "string" ? msg.includes(part) : part.test(msg);
+    if (!ok) throw new Error(`expected rejection matching ${String(part)}, got: ${msg}`);
+    return msg;
+  }
+  throw new Error(`expected rejection matching ${String(part)}, but it resolved`);
+}
+
+/** A 256² "midas"-mode scan, 4 frames, rings 1–2 on the detector (~45 spots). */
+export const SIM_PARAMS = {
+  name: "tiny",
+  mode: "midas",
+  seed: 3,
+  nFrames: 4,
+  nY: 256,
+  nZ: 256,
+  ybc: 128.5,
+  zbc: 127.25,
+  lsdUm: 250_000,
+  rhoDUm: 51_200,
+  nGrains: 150,
+  omegaStepDeg: -1,
+};
+
+/** Runs the simulate step into a new temp dir; returns `{ dir, scan, truth }` paths. */
+export async function simulateScan(
+  extra: Record<string, unknown> = {},
+): Promise<{ dir: string; scan: string; truth: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "srm_proc_sim_" });
+  const params = v.parse(simulateParams, { ...SIM_PARAMS, ...extra });
+  await simulateStep.run({
+    params,
+    inputs: { grains: undefined, hkls: undefined },
+    outDir: dir,
+    output: (n) => `${dir}/${simulateStep.outputs[n].path}`,
+    checkpointDir: dir,
+    log: { info() {}, warn() {}, progress() {} },
+    signal: new AbortController().signal,
+    threads: 1,
+  });
+  return { dir, scan: `${dir}/scan`, truth: `${dir}/truth.tsv` };
+}
+
+/** Writes tiny untrained intensity models `<dir>/<key>/model.{json,onnx}` for the SR path. */
+export async function tinyModels(
+  dir: string,
+  stages: readonly [string, number, number][] = [["x1_x2", 1, 2], ["x2_x4", 2, 4]],
+): Promise<void> {
+  const arch = parseArch("4-3-r_1-3-s");
+  const rng = new Rng(7);
+  for (const [key, srfacIn, srfacOut] of stages) {
+    await exportModel(`${dir}/${key}`, { arch, inChannels: 1, weights: initParams(arch, 1, rng) }, {
+      srfacIn,
+      srfacOut,
+      channels: ["I"],
+    });
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The sr-midas SR config (sr-midas-seed §10.7, §10.12): JSON (bundled keys) or the `.txt`
+ * `key value` format, validated with valibot. Unlike sr-midas, a config missing keys fails at
+ * load time with an Error naming the file and every missing/invalid key (not a later KeyError),
+ * and a file that is neither `.json` nor `.txt` is an Error, not `sys.exit(1)`.
+ *
+ * Model references (`mods_to_use.SRx{2,4,8}.mod_dir`) are keys of the bundled model folder
+ * (`models/<key>/`: x1_x2, x2_x4, x4_x8, x1_x8) or paths (absolute, or relative to the config
+ * file). {@link resolveModelDirs} maps them, with a `models` override folder taking precedence.
+ *
+ * @example
+ * ```ts
+ * import { loadSrConfig, levelArgs } from "./sr_config.ts";
+ * const cfg = await loadSrConfig(); // the bundled configs/sr_config.default.json
+ * levelArgs(cfg, 8).minDistance; // 5
+ * ```
+ * @module
+ */
+import * as v from "valibot";
+
+/** The bundled default config. */
+export const DEFAULT_SR_CONFIG_PATH = new URL("../configs/sr_config.default.json", import.meta.url)
+  .pathname;
+/** The bundled model folder (`models/<key>/model.json` + `model.onnx`). */
+export const BUNDLED_MODELS_DIR = new URL("../models", import.meta.url).pathname;
+/** Bundled model keys (sr-midas `MODEL_NAMES`). */
+export const MODEL_KEYS = ["x1_x2", "x2_x4", "x4_x8", "x1_x8"] as const;
+
+const LEVELS1 = ["SRx1", "SRx2", "SRx4", "SRx8"] as const;
+const LEVELS = ["SRx2", "SRx4", "SRx8"] as const;
+/** An SR level name. */
+export type Level = typeof LEVELS1[number];
+
+const num = v.pipe(v.number(), v.finite());
+const pos = v.pipe(num, v.minValue(0));
+const intPos = v.pipe(num, v.integer(), v.minValue(1));
+const yesNo = v.pipe(
+  v.union([v.string(), v.number(), v.boolean()]),
+  v.transform((x) => String(x).toLowerCase()),
+);
+const perLevel = <T extends v.GenericSchema>(s: T) =>
+  v.object({ SRx1: s, SRx2: s, SRx4: s, SRx8: s });
+const shift = v.object({ shiftYpx: num, shiftZpx: num });
+
+/** valibot schema of a loaded SR config (extra keys such as "about" are ignored). */
+export const srConfigSchema = v.pipe(
+  v.object({
+    minEta: num,
+    minPxCount: intPos,
+    skipFitIfExists: yesNo,
+    fitPeakShapePV: v.pipe(
+      yesNo,
+      v.check(
+        (x) => MODE_WORDS.has(x),
+        "expected yes/no/auto (or y/n/true/false/t/f/1/0/partial/mix)",
+      ),
+    ),
+    R_deviation: num,
+    lrsz: v.pipe(intPos, v.minValue(4)),
+    edge_bound_cutoff_fac: pos,
+    batch_size: intPos,
+    mods_to_use: v.object({
+      SRx2: v.object({ mod_dir: v.string(), mod_itr: v.optional(num) }),
+      SRx4: v.object({ mod_dir: v.string(), mod_itr: v.optional(num) }),
+      SRx8: v.object({ mod_dir: v.string(), mod_itr: v.optional(num) }),
+    }),
+    spot_find_args: v.object({ threshold: v.optional(num), patch_size: intPos }),
+    peak_find_args: v.object({
+      min_d: perLevel(intPos),
+      thresh_rel: perLevel(v.pipe(num, v.minValue(0), v.maxValue(1))),
+      gauss_filter_sigma: perLevel(pos),
+      median_filter_size: perLevel(intPos),
+      peak_crop_size: perLevel(intPos),
+      pvfit_int_thresh: perLevel(pos),
+    }),
+    shift_YZ_pos: v.optional(v.object({ SRx2: shift, SRx4: shift, SRx8: shift })),
+  }),
+  v.check(
+    (c) => c.lrsz === c.spot_find_args.patch_size,
+    "lrsz and spot_find_args.patch_size must be equal (sr-midas assumes it)",
+  ),
+);
+
+/** A validated SR config. */
+export type SrConfig = v.InferOutput<typeof srConfigSchema>;
+
+const YES = new Set(["yes", "y", "true", "t", "1"]);
+const NO = new Set(["no", "n", "false", "f", "0"]);
+const AUTO = new Set(["auto", "partial", "mix"]);
+const MODE_WORDS = new Set([...YES, ...NO, ...AUTO]);
+
+/** sr-midas truthiness of `skipFitIfExists` ("yes" keeps existing results). */
+export function isYes(x: string): boolean {
+  return YES.has(x.toLowerCase());
+}
+
+/** Peak localization mode from `fitPeakShapePV`: COM, PV, or COM for 1 maximum / PV for ≥ 2. */
+export function peakShapeMode(c: SrConfig): "com" | "pv" | "auto" {
+  const m = c.fitPeakShapePV;
+  return YES.has(m) ? "pv" : AUTO.has(m) ? "auto" : "com";
+}
+
+/** Validates a parsed config object; errors name `source` and each bad key path. */
+export function validateSrConfig(obj: unknown, source: string): SrConfig {
+  const r = v.safeParse(srConfigSchema, obj);
+  if (r.success) return r.output;
+  const lines = r.issues.map((is) => {
+    const path = (is.path ?? []).map((p: { key: unknown }) => String(p.key)).join(".");
+    const missing = is.input === undefined && is.kind === "schema";
+    return `  ${path || "(root)"}: ${missing ? "missing key" : is.message}`;
+  });
+  throw new Error(`${source}: invalid SR config:\n${lines.join("\n")}`);
+}
+
+/**
+ * Parses the sr-midas `.txt` format (§10.12) into the JSON structure. Per-level families are
+ * all-or-nothing as in sr-midas (a family with a missing level is left out, so validation then
+ * names it). Unknown keys are an Error naming the line.
+ */
+export function parseSrConfigTxt(text: string, source: string): Record<string, unknown> {
+  const kv = new Map<string, string[]>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const t = line.trim();
+    if (t === "" || t.startsWith("#")) return;
+    const [k, ...vals] = t.split(/\s+/);
+    if (vals.length === 0) throw new Error(`${source}:${i + 1}: key '${k}' has no value`);
+    kv.set(k, vals);
+  });
+  const val = (k: string): string | number | undefined => {
+    const x = kv.get(k)?.[0];
+    if (x === undefined) return undefined;
+    const n = Number(x);
+    return Number.isFinite(n) && x.trim() !== "" ? n : x;
+  };
+  const out: Record<string, unknown> = {};
+  const used = new Set<string>();
+  const take = (k: string, dst = k) => {
+    const x = val(k);
+    if (x !== undefined) {
+      out[dst] = x;
+      used.add(k);
+    }
+  };
+  for (
+    const k of [
+      "minEta",
+      "minPxCount",
+      "skipFitIfExists",
+      "fitPeakShapePV",
+      "R_deviation",
+      "lrsz",
+      "edge_bound_cutoff_fac",
+      "batch_size",
+    ]
+  ) take(k);
+  const mods: Record<string, unknown> = {};
+  for (const l of LEVELS) {
+    const dir = kv.get(`${l}_mod_dir`)?.[0];
+    if (dir === undefined) continue;
+    used.add(`${l}_mod_dir`).add(`${l}_mod_itr`);
+    mods[l] = { mod_dir: dir, mod_itr: val(`${l}_mod_itr`) };
+  }
+  out.mods_to_use = mods;
+  const spot: Record<string, unknown> = {};
+  for (const [k, dst] of [["spot_threshold", "threshold"], ["spot_patch_size", "patch_size"]]) {
+    if (val(k) !== undefined) spot[dst] = val(k);
+    used.add(k);
+  }
+  out.spot_find_args = spot;
+  const fam: Record<string, unknown> = {};
+  for (
+    const f of [
+      "min_d",
+      "thresh_rel",
+      "gauss_filter_sigma",
+      "median_filter_size",
+      "peak_crop_size",
+      "pvfit_int_thresh",
+    ]
+  ) {
+    const vals = LEVELS1.map((l) => val(`${l}_${f}`));
+    LEVELS1.forEach((l) => used.add(`${l}_${f}`));
+    if (vals.every((x) => x !== undefined)) {
+      fam[f] = Object.fromEntries(LEVELS1.map((l, i) => [l, vals[i]]));
+    }
+  }
+  out.peak_find_args = fam;
+  const shifts: Record<string, unknown> = {};
+  for (const l of LEVELS) {
+    const y = val(`${l}_shift_Ypx`), z = val(`${l}_shift_Zpx`);
+    used.add(`${l}_shift_Ypx`).add(`${l}_shift_Zpx`);
+    if (y !== undefined && z !== undefined) shifts[l] = { shiftYpx: y, shiftZpx: z };
+  }
+  if (Object.keys(shifts).length === LEVELS.length) out.shift_YZ_pos = shifts;
+  const unknown = [...kv.keys()].filter((k) => !used.has(k));
+  if (unknown.length > 0) {
+    throw new Error(`${source}: unknown SR config key(s) ${unknown.join(", ")}`);
+  }
+  return out;
+}
+
+/** Loads and validates a config (`.json` or `.txt`); no path → the bundled default. */
+export async function loadSrConfig(path?: string): Promise<SrConfig> {
+  const p = path ?? DEFAULT_SR_CONFIG_PATH;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(p);
+  } catch (e) {
+    throw new Error(`${p}: cannot read SR config (${(e as Error).message})`);
+  }
+  if (p.endsWith(".txt")) return validateSrConfig(parseSrConfigTxt(text, p), p);
+  if (!p.endsWith(".json")) {
+    throw new Error(`${p}: SR config must end in .json or .txt`);
+  }
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${p}: SR config is not valid JSON (${(e as Error).message})`);
+  }
+  return validateSrConfig(obj, p);
+}
+
+/** Peak-finding settings of one SR level, in the fitting library's names. */
+export interface LevelArgs {
+  minDistance: number;
+  thresholdRel: number;
+  gaussSigma: number;
+  medianSize: number;
+  peakCropSize: number;
+  pvfitIntThresh: number;
+}
+
+/** `peak_find_args[…]["SRx{s}"]`. */
+export function levelArgs(c: SrConfig, s: number): LevelArgs {
+  const l = `SRx${s}` as Level;
+  const a = c.peak_find_args;
+  if (!(l in a.min_d)) throw new Error(`SR config: no peak_find_args for level ${l}`);
+  return {
+    minDistance: a.min_d[l],
+    thresholdRel: a.thresh_rel[l],
+    gaussSigma: a.gauss_filter_sigma[l],
+    medianSize: a.median_filter_size[l],
+    peakCropSize: a.peak_crop_size[l],
+    pvfitIntThresh: a.pvfit_int_thresh[l],
+  };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Model folder of every level needed to reach SRx`srfac`, keyed by level: a `mod_dir` path
+ * that exists is used as is (relative paths from `configDir`); a key is looked up in
+ * `overrideDir` (the step's `models` input) first, then in {@link BUNDLED_MODELS_DIR}. A
+ * missing model is an Error naming the level, reference and the folders searched.
+ */
+export async function resolveModelDirs(
+  c: SrConfig,
+  levels: readonly Level[],
+  opts: { configDir?: string; overrideDir?: string; bundledDir?: string } = {},
+): Promise<Map<Level, string>> {
+  const out = new Map<Level, string>();
+  for (const l of levels) {
+    if (l === "SRx1") continue;
+    const ref = c.mods_to_use[l as Exclude<Level, "SRx1">].mod_dir;
+    const key = ref.replace(/\/+$/, "").split("/").pop()!;
+    const candidates = [
+      ...(opts.overrideDir ? [`${opts.overrideDir}/${key}`] : []),
+      ...(ref.startsWith("/") ? [ref] : opts.configDir ? [`${opts.configDir}/${ref}`] : []),
+      `${opts.bundledDir ?? BUNDLED_MODELS_DIR}/${key}`,
+    ];
+    let found: string | undefined;
+    for (const cand of candidates) {
+      if (await isDir(cand)) {
+        found = cand;
+        break;
+      }
+    }
+    if (!found) {
+      throw new Error(
+        `SR config mods_to_use.${l}.mod_dir '${ref}': no model folder found (searched ${
+          candidates.join(", ")
+        }); srfac 1 needs no models`,
+      );
+    }
+    out.set(l, found);
+  }
+  return out;
+}

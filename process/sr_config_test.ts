@@ -1,0 +1,85 @@
+import {
+  levelArgs,
+  loadSrConfig,
+  parseSrConfigTxt,
+  peakShapeMode,
+  resolveModelDirs,
+  validateSrConfig,
+} from "./sr_config.ts";
+import { assert, assertEquals, assertRejects } from "./_test_util.ts";
+
+const EXAMPLE_TXT = new URL("../configs/sr_config.example.txt", import.meta.url).pathname;
+
+Deno.test("bundled JSON config and the .txt example load to the same settings", async () => {
+  const json = await loadSrConfig();
+  const txt = await loadSrConfig(EXAMPLE_TXT);
+  const strip = (c: object) =>
+    JSON.parse(JSON.stringify(c, (k, v) => (k === "about" ? undefined : v)));
+  assertEquals(strip(txt), strip(json));
+  assertEquals(levelArgs(json, 8), {
+    minDistance: 5,
+    thresholdRel: 0.1,
+    gaussSigma: 0,
+    medianSize: 1,
+    peakCropSize: 20,
+    pvfitIntThresh: 10,
+  });
+  assertEquals(peakShapeMode(json), "com");
+  assertEquals(peakShapeMode({ ...json, fitPeakShapePV: "Mix".toLowerCase() }), "auto");
+});
+
+Deno.test("config errors name the file and every missing or bad key", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await assertRejects(
+      () => Promise.resolve(validateSrConfig({ lrsz: 20 }, "a.json")),
+      "a.json: invalid SR config",
+    );
+    // A .txt with an incomplete per-level family: the whole family is absent → named.
+    const txt = (await Deno.readTextFile(EXAMPLE_TXT)).replace(/^SRx8_min_d.*$/m, "");
+    await Deno.writeTextFile(`${dir}/c.txt`, txt);
+    const msg = await assertRejects(
+      () => loadSrConfig(`${dir}/c.txt`),
+      `${dir}/c.txt: invalid SR config`,
+    );
+    assert(msg.includes("peak_find_args.min_d: missing key"), msg);
+    await Deno.writeTextFile(`${dir}/c.yaml`, "x");
+    await assertRejects(() => loadSrConfig(`${dir}/c.yaml`), "must end in .json or .txt");
+    await assertRejects(
+      () => Promise.resolve(parseSrConfigTxt("bogus 1\n", "b.txt")),
+      "b.txt: unknown SR config key(s) bogus",
+    );
+    const bad = JSON.parse(
+      await Deno.readTextFile(new URL("../configs/sr_config.default.json", import.meta.url)),
+    );
+    bad.fitPeakShapePV = "maybe";
+    await Deno.writeTextFile(`${dir}/d.json`, JSON.stringify(bad));
+    await assertRejects(
+      () => loadSrConfig(`${dir}/d.json`),
+      "fitPeakShapePV: expected yes/no/auto",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("model references resolve override dir first, then the bundled folder", async () => {
+  const cfg = await loadSrConfig();
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/over/x1_x2`, { recursive: true });
+    await Deno.mkdir(`${dir}/bundled/x1_x2`, { recursive: true });
+    await Deno.mkdir(`${dir}/bundled/x2_x4`, { recursive: true });
+    const m = await resolveModelDirs(cfg, ["SRx2", "SRx4"], {
+      overrideDir: `${dir}/over`,
+      bundledDir: `${dir}/bundled`,
+    });
+    assertEquals([m.get("SRx2"), m.get("SRx4")], [`${dir}/over/x1_x2`, `${dir}/bundled/x2_x4`]);
+    await assertRejects(
+      () => resolveModelDirs(cfg, ["SRx8"], { bundledDir: `${dir}/bundled` }),
+      "mods_to_use.SRx8.mod_dir 'x4_x8': no model folder found",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
