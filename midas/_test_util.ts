@@ -1,0 +1,108 @@
+/**
+ * Test helpers for the midas/ folder (there is no @std/assert: JSR is unreachable).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "./_test_util.ts";
+ * assertEquals(1 + 1, 2);
+ * ```
+ * @module
+ */
+
+/** Throws unless `cond`. */
+export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+/** JSON with object keys sorted, so key order does not matter. */
+function canonical(v: unknown): string {
+  return JSON.stringify(
+    v,
+    (_k, x) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : x,
+  );
+}
+
+/** Deep equality of plain values (objects compared regardless of key order). */
+export function assertEquals<T>(actual: T, expected: T, msg = ""): void {
+  const a = canonical(actual);
+  const e = canonical(expected);
+  if (a !== e) throw new Error(`${msg} expected ${e}\n  actual ${a}`);
+}
+
+/** Element-wise equality of two numeric arrays (exact, or within `tol`). */
+export function assertArrayEquals(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol = 0,
+  msg = "",
+): void {
+  if (actual.length !== expected.length) {
+    throw new Error(`${msg} length ${actual.length} != expected ${expected.length}`);
+  }
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= tol) && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) {
+      throw new Error(`${msg} index ${i}: ${actual[i]} != expected ${expected[i]}`);
+    }
+  }
+}
+
+/** Awaits `fn` and checks it rejects with a message matching every pattern. */
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  ...patterns: (string | RegExp)[]
+): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    const msg = (e as Error).message;
+    for (const p of patterns) {
+      const ok = typeof p === "string" ? msg.includes(p) : p.test(msg);
+      if (!ok) throw new Error(`error message does not match ${p}: ${msg}`);
+    }
+    return e as Error;
+  }
+  throw new Error(`expected a rejection matching ${patterns.join(", ")}`);
+}
+
+const PY = "/usr/bin/python3";
+let zarrAvailable: boolean | undefined;
+
+/** True when /usr/bin/python3 can import zarr and numcodecs (Debian python3-zarr). */
+export async function hasPythonZarr(): Promise<boolean> {
+  if (zarrAvailable === undefined) {
+    try {
+      const r = await new Deno.Command(PY, {
+        args: ["-c", "import zarr, numcodecs"],
+        stderr: "null",
+      }).output();
+      zarrAvailable = r.success;
+    } catch {
+      zarrAvailable = false;
+    }
+    if (!zarrAvailable) {
+      console.log("note: /usr/bin/python3 zarr missing; skipping the Python cross-check");
+    }
+  }
+  return zarrAvailable;
+}
+
+/** Runs a Python script with arguments; returns stdout, throws with stderr on failure. */
+export async function runPython(script: string, ...args: string[]): Promise<string> {
+  const r = await new Deno.Command(PY, { args: ["-c", script, ...args] }).output();
+  const td = new TextDecoder();
+  if (!r.success) throw new Error(`python failed: ${td.decode(r.stderr)}`);
+  return td.decode(r.stdout);
+}
+
+/** A deterministic non-square test frame whose values encode (frame, row, col). */
+export function testFrame(f: number, nZ: number, nY: number, scale = 1): Float64Array {
+  const a = new Float64Array(nZ * nY);
+  for (let z = 0; z < nZ; z++) {
+    for (let y = 0; y < nY; y++) a[z * nY + y] = (f * 1000 + z * 10 + y) * scale % 60000;
+  }
+  return a;
+}
