@@ -4,7 +4,15 @@
  * same run. Set SRMIDAS_BENCH_HASH_MB to change the file size (default 2048).
  */
 import { join } from "node:path";
-import { DigestCache, InlineExecutor, parseWorkflow, planWorkflow, runWorkflow, sha256File, Store } from "../engine/mod.ts";
+import {
+  DigestCache,
+  InlineExecutor,
+  parseWorkflow,
+  planWorkflow,
+  runWorkflow,
+  sha256File,
+  Store,
+} from "../engine/mod.ts";
 import { resolveToy } from "../engine/testdata/toy_steps.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "srmidas-bench-" });
@@ -14,18 +22,29 @@ const store = await new Store(join(dir, "store")).init();
 const lines = ["name: big", "steps:"];
 for (let i = 0; i < 500; i++) lines.push(`  e${i}: { uses: toy-emit, with: { value: ${i} } }`);
 lines.push(`  a0: { uses: toy-add, in: { terms: [e0.out, e1.out] } }`);
-for (let i = 1; i < 500; i++) lines.push(`  a${i}: { uses: toy-add, in: { terms: [a${i - 1}.sum, e${i}.out] } }`);
+for (let i = 1; i < 500; i++) {
+  lines.push(`  a${i}: { uses: toy-add, in: { terms: [a${i - 1}.sum, e${i}.out] } }`);
+}
 const wfText = lines.join("\n") + "\n";
 const wf = await parseWorkflow(wfText, join(dir, "big.yaml"), { resolveStep: resolveToy });
 await runWorkflow(wf, { store, executor: new InlineExecutor() });
 
-Deno.bench({ name: "parse+validate 1,000-step workflow", group: "plan", baseline: true, n: 5, warmup: 1 }, async () => {
+Deno.bench({
+  name: "parse+validate 1,000-step workflow",
+  group: "plan",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+}, async () => {
   await parseWorkflow(wfText, join(dir, "big.yaml"), { resolveStep: resolveToy });
 });
-Deno.bench({ name: "plan 1,000-step workflow (all cached)", group: "plan", n: 5, warmup: 1 }, async () => {
-  const plan = await planWorkflow(wf, { store });
-  if (plan.some((p) => p.status !== "cached")) throw new Error("expected all cached");
-});
+Deno.bench(
+  { name: "plan 1,000-step workflow (all cached)", group: "plan", n: 5, warmup: 1 },
+  async () => {
+    const plan = await planWorkflow(wf, { store });
+    if (plan.some((p) => p.status !== "cached")) throw new Error("expected all cached");
+  },
+);
 
 const mb = Number(Deno.env.get("SRMIDAS_BENCH_HASH_MB") ?? 2048);
 const big = join(dir, "input.bin");
@@ -38,13 +57,22 @@ const big = join(dir, "input.bin");
 const warm = new DigestCache();
 await warm.fileDigest(big);
 
-Deno.bench({ name: `sha256sum (coreutils) ${mb} MB`, group: "hash", baseline: true, n: 2, warmup: 0 }, async () => {
+Deno.bench({
+  name: `sha256sum (coreutils) ${mb} MB`,
+  group: "hash",
+  baseline: true,
+  n: 2,
+  warmup: 0,
+}, async () => {
   const out = await new Deno.Command("sha256sum", { args: [big], stdout: "null" }).output();
   if (!out.success) throw new Error("sha256sum failed");
 });
-Deno.bench({ name: `cold: streamed SHA-256 ${mb} MB`, group: "hash", n: 2, warmup: 0 }, async () => {
-  await sha256File(big);
-});
+Deno.bench(
+  { name: `cold: streamed SHA-256 ${mb} MB`, group: "hash", n: 2, warmup: 0 },
+  async () => {
+    await sha256File(big);
+  },
+);
 Deno.bench({ name: `warm: stat fast path ${mb} MB`, group: "hash", n: 20, warmup: 1 }, async () => {
   await warm.fileDigest(big);
   if (warm.filesRead !== 1) throw new Error("fast path missed");

@@ -127,7 +127,7 @@ export function parseStepArgs(
       );
     }
     let name = m[1];
-    let value = m[2];
+    const value = m[2];
     const take = () => {
       if (value !== undefined) return value;
       const next = argv[i + 1];

@@ -14,7 +14,22 @@ async function srmidas(cwd: string, ...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-const SIM = ["--nFrames", "4", "--nY", "128", "--nZ", "96", "--ybc", "64", "--zbc", "48", "--nGrains", "2", "--nDark", "1"];
+const SIM = [
+  "--nFrames",
+  "4",
+  "--nY",
+  "128",
+  "--nZ",
+  "96",
+  "--ybc",
+  "64",
+  "--zbc",
+  "48",
+  "--nGrains",
+  "2",
+  "--nDark",
+  "1",
+];
 
 Deno.test("a step runs alone from the CLI, is cached on the second call, and links its outputs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "srmidas-cli-" });
@@ -27,7 +42,7 @@ Deno.test("a step runs alone from the CLI, is cached on the second call, and lin
   assert(zips.some((n) => n.endsWith(".MIDAS.zip")), `scan dir: ${zips}`);
   const bad = await srmidas(dir, "simulate", "--nFrames", "zero");
   assertEquals(bad.code, 2);
-  assertMatch(bad.stderr, /simulate: invalid params:\n  nFrames: Invalid type: Expected number/);
+  assertMatch(bad.stderr, /simulate: invalid params:\n {2}nFrames: Invalid type: Expected number/);
 });
 
 Deno.test("run, plan, why and dag on a workflow file; invalid workflows exit 2 naming file:line", async () => {
@@ -43,11 +58,17 @@ steps:
     with: { seed: "\${params.seed}", nFrames: 3, nY: 64, nZ: 64, ybc: 32, zbc: 32, nGrains: 1, nDark: 1 }
 `,
   );
-  assertMatch((await srmidas(dir, "plan", wf)).stdout, /will run\s+sim \(simulate\)\n\s+- never run in workflow 'tiny'/);
+  assertMatch(
+    (await srmidas(dir, "plan", wf)).stdout,
+    /will run\s+sim \(simulate\)\n\s+- never run in workflow 'tiny'/,
+  );
   const run = await srmidas(dir, "run", wf);
   assertEquals(run.code, 0, run.stderr);
   assertMatch((await srmidas(dir, "plan", wf)).stdout, /cached\s+sim/);
-  assertMatch((await srmidas(dir, "why", wf, "sim", "--set", "seed=2")).stdout, "param seed: 1 → 2");
+  assertMatch(
+    (await srmidas(dir, "why", wf, "sim", "--set", "seed=2")).stdout,
+    "param seed: 1 → 2",
+  );
   assertMatch((await srmidas(dir, "dag", wf)).stdout, "flowchart LR");
   await Deno.writeTextFile(wf, "steps:\n  sim:\n    uses: simulat\n");
   const bad = await srmidas(dir, "plan", wf);
