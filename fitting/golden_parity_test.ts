@@ -1,3 +1,4 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 /**
  * Parity with MIDAS C on the 3-grain golden (midas-formats §5.2): every isolated C peak is
  * re-rendered as the simulator drew it (σ = 1 px point-sampled Gaussian at the C centre, amplitude
@@ -10,7 +11,7 @@
 import { nativePeakSearch } from "./native_search.ts";
 import { assert } from "./test_util.ts";
 
-const GOLDEN = "/work/shared/data/midas-example/golden_peaks_per_frame_C.tsv";
+const GOLDEN = MIDAS_EXAMPLE_DIR + "golden_peaks_per_frame_C.tsv";
 const BC = 1022, AMP = 7880.56, HALF = 10;
 
 async function readGolden(): Promise<Record<string, number>[] | null> {

@@ -1,3 +1,4 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { assert, assertClose, assertEq, assertThrows } from "./_assert.ts";
 import {
   bMatrix,
@@ -11,7 +12,7 @@ import {
   parseHklsCsv,
 } from "./crystal.ts";
 
-const DATA = "/work/shared/data/midas-example/";
+const DATA = MIDAS_EXAMPLE_DIR;
 const AU = [4.08, 4.08, 4.08, 90, 90, 90] as const;
 
 Deno.test("bMatrix: cubic gives 1/a on the diagonal; hexagonal γ=120 gives the textbook |a*|", () => {

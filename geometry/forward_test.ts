@@ -1,10 +1,11 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { assert, assertClose, assertEq } from "./_assert.ts";
 import { parseHklsCsv } from "./crystal.ts";
 import { exampleGeometry } from "./detector.ts";
 import { braggOmegas, forwardSpots, grainDisplacementUm } from "./forward.ts";
 import { parseGrainsCsv } from "./grains.ts";
 
-const DATA = "/work/shared/data/midas-example/";
+const DATA = MIDAS_EXAMPLE_DIR;
 const SCAN = { wavelengthA: 0.22291, omegaStartDeg: 180, omegaStepDeg: -0.25, nFrames: 1440 };
 
 Deno.test("braggOmegas: every solution satisfies −x cos ω + y sin ω = |G| sin θ", () => {

@@ -1,3 +1,4 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { assert, assertEq, assertThrows } from "./_assert.ts";
 import { exampleGeometry } from "./detector.ts";
 import { radiusMapPx, ringIndexMap } from "./ring_map.ts";
@@ -28,7 +29,7 @@ Deno.test("ringIndexMap: strict band |R − Rring| < width, later rings win, −
 
 Deno.test("full 2048² Example map: every golden C peak lies in the band of its own ring", async () => {
   const { parseHklsCsv } = await import("./crystal.ts");
-  const data = "/work/shared/data/midas-example/";
+  const data = MIDAS_EXAMPLE_DIR;
   const hkls = parseHklsCsv(await Deno.readTextFile(data + "hkls.csv"));
   const radii = [1, 2, 3, 4, 5].map((r) => hkls.find((h) => h.ringNr === r)!.radiusUm / 200);
   const g = exampleGeometry();

@@ -1,7 +1,8 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { formatG17, formatHkls, readHkls, ringRadiiPx } from "./hkls.ts";
 import { assert, assertEquals, assertRejects } from "./_test_util.ts";
 
-const EXAMPLE = "/work/shared/data/midas-example/hkls.csv";
+const EXAMPLE = MIDAS_EXAMPLE_DIR + "hkls.csv";
 
 Deno.test("hkls.csv: reads MIDAS's file and writes it back byte for byte", async () => {
   const rows = await readHkls(EXAMPLE);

@@ -1,3 +1,4 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import {
   formatParamText,
   frameOmega,
@@ -8,7 +9,7 @@ import {
 } from "./params.ts";
 import { assert, assertEquals, assertRejects } from "./_test_util.ts";
 
-const EXAMPLE = "/work/shared/data/midas-example/Parameters.txt";
+const EXAMPLE = MIDAS_EXAMPLE_DIR + "Parameters.txt";
 
 Deno.test("parameter file: MIDAS example parses and converts with the zipper's rules", async () => {
   const entries = await readParamFile(EXAMPLE);

@@ -1,3 +1,4 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { assert, assertClose, assertEq, assertThrows } from "../geometry/_assert.ts";
 import { parseHklsCsv } from "../geometry/crystal.ts";
 import { exampleGeometry } from "../geometry/detector.ts";
@@ -7,7 +8,7 @@ import { createFrameRenderer, darkFrames, type FrameOptions, simulateFrames } fr
 import { Rng } from "./noise.ts";
 import { buildScene, midasScene } from "./scene.ts";
 
-const DATA = "/work/shared/data/midas-example/";
+const DATA = MIDAS_EXAMPLE_DIR;
 
 Deno.test("midas mode reproduces the golden's raw maximum pixels (position and value)", async () => {
   const grains = parseGrainsCsv(await Deno.readTextFile(DATA + "GrainsSim_3grain.csv"));

@@ -1,9 +1,10 @@
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 import { assert, assertEq, assertThrows } from "../geometry/_assert.ts";
 import { parseHklsCsv } from "../geometry/crystal.ts";
 import { parseGrainsCsv } from "../geometry/grains.ts";
 import { prepareSimulation } from "./simulation.ts";
 
-const DATA = "/work/shared/data/midas-example/";
+const DATA = MIDAS_EXAMPLE_DIR;
 
 Deno.test("prepareSimulation: the 3-grain golden setup in midas mode", async () => {
   const sim = prepareSimulation({
