@@ -96,6 +96,8 @@ export const simulateParams = v.object({
   midasPeakIntensity: v.optional(positive, 5000),
   midasGaussWidthPx: v.optional(positive, 1),
   midasMaxOutput: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(65535)), 15000),
+  /** MIDAS mode: scale counts as for a scan this long (first frames of a long scan alone). */
+  midasScaleFrames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
 /** Maps validated step params (+ parsed optional inputs) onto a {@link SimulationSetup}. */

@@ -53,6 +53,11 @@ export interface FrameOptions {
   /** MIDAS: Gaussian σ px (GaussWidth, default 1) and the scan maximum (default 15000). */
   midasSigmaPx?: number;
   midasMaxOutput?: number;
+  /**
+   * MIDAS mode: the scan maximum to scale by, when it was computed over a longer scan than
+   * this one (see `SimulationSetup.midasScaleFrames`); default: this scan's own maximum.
+   */
+  midasScanMax?: number;
 }
 
 /**
@@ -168,7 +173,7 @@ export function createFrameRenderer(spots: readonly SceneSpot[], o: FrameOptions
     }
   };
   if (o.mode === "midas") {
-    const max = midasScanMax(spots, o);
+    const max = o.midasScanMax ?? midasScanMax(spots, o);
     const k = max > 0 ? (o.midasMaxOutput ?? 15000) / max : 0;
     return {
       nFrames: o.nFrames,

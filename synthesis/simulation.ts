@@ -20,7 +20,12 @@ import type { DetectorGeometry } from "../geometry/detector.ts";
 import { exampleGeometry } from "../geometry/detector.ts";
 import { forwardSpots } from "../geometry/forward.ts";
 import { formatGrainsCsv, type Grain } from "../geometry/grains.ts";
-import { createFrameRenderer, type FrameOptions, type FrameRenderer } from "./frames.ts";
+import {
+  createFrameRenderer,
+  type FrameOptions,
+  type FrameRenderer,
+  midasScanMax,
+} from "./frames.ts";
 import { Rng } from "./noise.ts";
 import { randomGrains } from "./random_grains.ts";
 import { buildScene, midasScene, type PairPlan, type Range, type SceneSpot } from "./scene.ts";
@@ -42,6 +47,12 @@ export interface SimulationSetup {
   omegaStartDeg?: number;
   omegaStepDeg?: number;
   nFrames?: number;
+  /**
+   * MIDAS mode: scale intensities as ForwardSim would for a scan of this many frames (its
+   * pre-pass normalizes the brightest pixel of the whole scan), so the first `nFrames` frames of
+   * a long scan can be simulated alone with identical counts. Default: `nFrames`.
+   */
+  midasScaleFrames?: number;
   /** Grains from a file (parsed), else `nGrains` random grains (default 250). */
   grains?: readonly Grain[];
   nGrains?: number;
@@ -154,6 +165,21 @@ export function prepareSimulation(s: SimulationSetup): Simulation {
     midasSigmaPx: s.midasGaussWidthPx,
     midasMaxOutput: s.midasMaxOutput,
   };
+  const scaleFrames = s.midasScaleFrames ?? nFrames;
+  if (mode === "midas" && scaleFrames !== nFrames) {
+    if (!(Number.isInteger(scaleFrames) && scaleFrames > nFrames)) {
+      throw new Error(
+        `simulation: midasScaleFrames must be an integer ≥ nFrames (${nFrames}), got ${scaleFrames}`,
+      );
+    }
+    const longScan = { ...scan, nFrames: scaleFrames };
+    const longScene = midasScene(
+      forwardSpots(grains, hkls, det, longScan),
+      s.midasPeakIntensity ?? 5000,
+      s.midasGaussWidthPx ?? 1,
+    );
+    frameOptions.midasScanMax = midasScanMax(longScene, { ...frameOptions, nFrames: scaleFrames });
+  }
   const widthUm = s.widthUm ?? 1500, thr = s.ringThreshold ?? 10;
   const sat = s.saturationCounts ?? 16383, ped = s.pedestal ?? 100;
   // Dark-subtracted values above this are saturated (realistic); the golden recipe uses 16000.
