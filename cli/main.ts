@@ -159,6 +159,7 @@ Examples:
 
   program.command("status").description("summarize the store: objects, sizes, recent runs")
     .option("--store <dir>", "output store", ".srmidas")
+    .addHelpText("after", "\nExample:\n  srmidas status --store /data/.srmidas")
     .action(async (o) => {
       const store = await openStore(o.store);
       const keys = await store.keys();
@@ -191,6 +192,7 @@ Examples:
   )
     .option("--store <dir>", "output store", ".srmidas")
     .option("--dry-run", "only list")
+    .addHelpText("after", "\nExample:\n  srmidas gc --dry-run")
     .action(async (o) => {
       const store = await openStore(o.store);
       const r = await store.gc({ dryRun: o.dryRun });
@@ -206,6 +208,7 @@ Examples:
   program.command("demo").description("run the demo workflow (synthetic scan end to end)")
     .option("--store <dir>", "output store", ".srmidas")
     .option("--set <key=value>", "override a workflow param", collect, [] as string[])
+    .addHelpText("after", "\nExample:\n  srmidas demo --set seed=2")
     .action(async (o) => {
       const file = new URL("../workflows/demo.yaml", import.meta.url).pathname;
       const wf = await load(file, o.set);

@@ -28,6 +28,8 @@ export interface EngineOptions {
   executor?: Executor;
   /** Cores the scheduler may hand out (default: all). */
   cores?: number;
+  /** Memory the scheduler may hand out, in MB (default: 80 % of the machine's). */
+  memoryMB?: number;
   events?: EventSink;
   signal?: AbortSignal;
   /** Directory where `<stepId>` links to committed outputs are (re)made after the run. */
@@ -242,7 +244,9 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     string,
     { promise: Promise<void>; threads: number; handle?: TaskHandle }
   >();
+  const memBudget = opts.memoryMB ?? Math.floor((Deno.systemMemoryInfo().total * 0.8) / 1e6);
   let used = 0;
+  let usedMem = 0;
   const onAbort = () => {
     for (const r of running.values()) r.handle?.cancel();
   };
@@ -253,6 +257,13 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       ? n.step.threads(n.params)
       : (n.step.threads ?? 1);
     return Math.max(1, Math.min(cores, Math.floor(t)));
+  };
+
+  const memoryOf = (n: WorkflowNode) => {
+    const m = typeof n.step.memoryMB === "function"
+      ? n.step.memoryMB(n.params)
+      : (n.step.memoryMB ?? 512);
+    return Math.max(0, Math.min(memBudget, m));
   };
 
   const skipDependents = (id: string) => {
@@ -387,8 +398,11 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         continue;
       }
       const threads = threadsOf(node);
-      if (used > 0 && used + threads > cores) continue;
+      const mem = memoryOf(node);
+      // Always let one step run, whatever it asks for; otherwise stay within cores and memory.
+      if (used > 0 && (used + threads > cores || usedMem + mem > memBudget)) continue;
       used += threads;
+      usedMem += mem;
       state.set(node.id, "running");
       launched = true;
       const parts = r.parts;
@@ -406,6 +420,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         },
       ).finally(() => {
         used -= threads;
+        usedMem -= mem;
         running.delete(node.id);
       });
       running.set(node.id, { promise, threads });

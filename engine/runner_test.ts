@@ -157,7 +157,7 @@ Deno.test("a failed step commits nothing, its dependents are skipped, independen
   assertEquals(gc.staging.length, 1, "the failed attempt's staging dir is collected");
 });
 
-Deno.test("independent steps run in parallel within the cores, serially with one core", async () => {
+Deno.test("independent steps run in parallel within the cores and memory, serially otherwise", async () => {
   const { dir, store } = await setup();
   const text = (tag: string) =>
     `steps:

@@ -106,6 +106,8 @@ export interface Step<
   outputs: O;
   /** Cores the step wants (default 1); the scheduler never grants more than the machine has. */
   threads?: number | ((params: v.InferOutput<S>) => number);
+  /** Peak memory the step needs, in MB (default 512); the scheduler keeps the sum within budget. */
+  memoryMB?: number | ((params: v.InferOutput<S>) => number);
   /** `import.meta.url` of the defining module: its local import tree is fingerprinted for the cache key. */
   module?: string;
   /**
