@@ -88,5 +88,8 @@ with zipfile.ZipFile(path) as zf:
     out["names"] = zf.namelist()
     out["methods"] = sorted(set(i.compress_type for i in zf.infolist()))
     out["testzip"] = zf.testzip()
+    t = zf.read("exchange/data/.zarray").decode()
+    # Same text zarr-python 2 would write (sorted keys, indent 4): the C tools strstr/sscanf it.
+    out["zarray_like_zarr"] = t == json.dumps(json.loads(t), indent=4, sort_keys=True, ensure_ascii=True, separators=(",", ": "))
 print(json.dumps(out))
 `;

@@ -118,6 +118,7 @@ Deno.test("writeMidasZip output is read identically by Python zarr and by openMi
         });
         assertArrayEquals(py.scan.omegaCenter.value, [180, 179, 178]);
         assertEquals([py.methods, py.testzip], [[0], null]); // all STORED, CRCs valid
+        assertEquals(py.zarray_like_zarr, true);
         // Frame chunks are consecutive entries in numeric frame order (MIDAS C relies on it).
         const i0 = py.names.indexOf("exchange/data/0.0.0");
         assertEquals(py.names.slice(i0, i0 + nF), [
