@@ -64,13 +64,25 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Per-frame peak tables of a directory: AllPeaks_PS.bin if present, else `*_PS.csv` files. */
+/**
+ * Per-frame peak tables of a directory: AllPeaks_PS.bin if present, else `*_PS.csv` files.
+ * A directory holding a `Temp/` folder (a `process` output, or an analysis directory) is read
+ * through that folder, which is where MIDAS puts its tables.
+ */
 async function peakSource(
-  tempDir: string,
+  dir: string,
   nFrames: number,
   padding: number,
 ): Promise<(f: number) => Promise<Float64Array>> {
-  const names = await listDir(tempDir);
+  let tempDir = dir;
+  let names = await listDir(tempDir);
+  if (
+    !names.includes("AllPeaks_PS.bin") && !names.some((n) => n.endsWith("_PS.csv")) &&
+    names.includes("Temp")
+  ) {
+    tempDir = `${dir}/Temp`;
+    names = await listDir(tempDir);
+  }
   if (names.includes("AllPeaks_PS.bin")) {
     const path = `${tempDir}/AllPeaks_PS.bin`;
     const frames = await readAllPeaksPS(path);

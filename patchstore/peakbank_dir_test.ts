@@ -76,3 +76,27 @@ Deno.test("peakbank from MIDAS dirs: missing inputs are clear errors", async () 
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("peakbank reads a process output (peak tables under <peaks>/Temp) given as the peaks dir", async () => {
+  const root = await Deno.makeTempDir({ prefix: "pb_dir_" });
+  try {
+    const a = await makeMidasDir(root, "scanA", "bin");
+    const direct = await peakbankFromDirs([a], { cvsz: 16, iThresh: 20, maxError: 0.5 });
+    // A `process` step writes <out>/peaks/Temp/AllPeaks_PS.bin; the scan dir keeps no Temp/.
+    const peaks = `${root}/processed/peaks`;
+    await Deno.mkdir(peaks, { recursive: true });
+    await Deno.rename(`${a}/Temp`, `${peaks}/Temp`);
+    const viaOutput = await peakbankFromDirs([a], {
+      cvsz: 16,
+      iThresh: 20,
+      maxError: 0.5,
+      peakDirs: [peaks],
+    });
+    assert(
+      viaOutput.length === direct.length && direct.length > 0,
+      `${viaOutput.length} vs ${direct.length}`,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
