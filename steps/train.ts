@@ -22,7 +22,7 @@
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
 import { readCheckpoint } from "../nn/checkpoint.ts";
-import { paramSpecs, parseArch } from "../nn/arch.ts";
+import { archIO, paramSpecs, parseArch } from "../nn/arch.ts";
 import { exportModel } from "../nn/model_card.ts";
 import { channelList, patchstoreSource, sha256File } from "../nn/io/patch_source.ts";
 import { loadSrMidasCheckpoint, srMidasTrue } from "../nn/io/pth.ts";
@@ -175,6 +175,8 @@ export const trainStep = defineStep({
       inSRx: p.inSRx,
       outSRx: p.outSRx,
       channels,
+      // Pixel-shuffle networks take the input at low resolution and upscale themselves.
+      netUpscale: archIO(parseArch(p.arch), channels.length).upscale,
     });
     const logLines: string[] = [];
     const log = (line: string) => {

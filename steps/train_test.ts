@@ -130,3 +130,27 @@ Deno.test("train step: loadChkpt starts from a previous run's weights", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("train step: a pixel-shuffle arch trains on the low-resolution input and exports an x2 model", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "srm_train_ps_" });
+  try {
+    await makeTinyPatchstore(`${dir}/pst.h5`, { nPatch: 32 });
+    const { ctx, outDir } = await testContext(trainStep, {
+      ...PARAMS,
+      arch: "8-3-t_4-3-s_ps2",
+      maxItr: 3,
+    }, {
+      patchstore: `${dir}/pst.h5`,
+    }, { base: dir });
+    await trainStep.run(ctx);
+    const hist = JSON.parse(await Deno.readTextFile(`${outDir}/model/train_log.json`));
+    assert(hist.length === 3 && Number.isFinite(hist.at(-1).valLoss), "trained 3 epochs");
+    const card = await readModelCard(`${outDir}/model/model.json`);
+    assert(
+      card.srfacIn === 1 && card.srfacOut === 2,
+      `card factors ${card.srfacIn} → ${card.srfacOut}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

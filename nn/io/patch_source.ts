@@ -91,6 +91,11 @@ export interface PatchstoreSourceOptions {
   inSRx: number;
   outSRx: number;
   channels: readonly ChannelName[];
+  /**
+   * The network's own upscale (pixel-shuffle layers, `arch.ts` `psR`), default 1. Inputs are
+   * upscaled only by (outSRx/inSRx)/netUpscale, so such a network computes at low resolution.
+   */
+  netUpscale?: number;
 }
 
 /** A {@link SampleSource} over patchstore files; `close()` releases the HDF5 handles. */
@@ -148,11 +153,24 @@ export async function patchstoreSource(opts: PatchstoreSourceOptions): Promise<P
       `patchstore ${ir.path}: SRx${inSRx} patches are ${sizeIn} px, ×${f} ≠ target ${sizeOut} px`,
     );
   }
+  const net = opts.netUpscale ?? 1;
+  const prep = f / net;
+  if (!(Number.isInteger(prep) && prep >= 1)) {
+    throw new Error(
+      `patchstore source: SRx${inSRx} → SRx${outSRx} with a ×${net} network leaves a non-integer input upscale ${prep}`,
+    );
+  }
   const c = channels.length;
+  if (c > 1 && net !== 1) {
+    throw new Error(
+      "patchstore source: R/Eta input channels with a pixel-shuffle network are not supported yet",
+    );
+  }
   const ohw = sizeOut * sizeOut;
+  const sizeNet = sizeIn * prep;
   return {
     size: tr.count,
-    inShape: [c, sizeOut, sizeOut],
+    inShape: [c, sizeNet, sizeNet],
     outShape: [1, sizeOut, sizeOut],
     targetReader: tr,
     inputReader: ir,
@@ -167,7 +185,7 @@ export async function patchstoreSource(opts: PatchstoreSourceOptions): Promise<P
         y.set(t.subarray(0, ohw), k * ohw);
         geom?.set(t, k * 3 * ohw);
       });
-      return { x: prepareModelInput(src, n, ir.channels, sizeIn, f, channels, geom), y };
+      return { x: prepareModelInput(src, n, ir.channels, sizeIn, prep, channels, geom), y };
     },
     close() {
       tr.close();
