@@ -30,7 +30,6 @@ import { LmWorkspace } from "./levenberg_marquardt.ts";
 const RAD2DEG = 180 / Math.PI;
 const DEG2RAD = Math.PI / 180;
 
-
 /** One peak with every value of the 29 MIDAS columns, plus its region's pixel list. */
 export interface PeakRecord {
   spotId: number;

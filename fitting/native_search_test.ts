@@ -1,10 +1,5 @@
 import { PEAK_COLUMNS } from "../midas/peak_table.ts";
-import {
-  nativePeakSearch,
-  peakRecordRow,
-  pixelREta,
-  regionalMaxima,
-} from "./native_search.ts";
+import { nativePeakSearch, peakRecordRow, pixelREta, regionalMaxima } from "./native_search.ts";
 import { isRealSpot } from "./noise_filter.ts";
 import { assert, assertClose, assertEquals, renderSpot } from "./test_util.ts";
 
