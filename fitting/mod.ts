@@ -18,4 +18,5 @@ export * from "./pv_gradient.ts";
 export * from "./pv_fit.ts";
 export * from "./native_search.ts";
 export * from "./noise_filter.ts";
+export * from "./prominent_maxima.ts";
 export * from "./patch_peaks.ts";

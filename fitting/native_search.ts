@@ -26,6 +26,7 @@
 import { componentPixels, labelComponents } from "./components.ts";
 import { fitPseudoVoigtRegion, type PeakSeed } from "./pv_fit.ts";
 import { LmWorkspace } from "./levenberg_marquardt.ts";
+import { type ProminenceRule, prominentMaxima } from "./prominent_maxima.ts";
 
 const RAD2DEG = 180 / Math.PI;
 const DEG2RAD = Math.PI / 180;
@@ -132,6 +133,12 @@ export interface NativeSearchOptions {
   maxIter?: number;
   /** Keep a region only if this returns true (e.g. the noise rule of `noise_filter.ts`). */
   keepRegion?: (stats: RegionStats) => boolean;
+  /**
+   * Noisy frames: seed the fit only at maxima that pass the prominence rule of
+   * `prominent_maxima.ts` (at most `maxNPeaks`) instead of every strict regional maximum.
+   * Omit for MIDAS behaviour.
+   */
+  prominence?: Omit<ProminenceRule, "maxPeaks">;
 }
 
 /** What {@link NativeSearchOptions.keepRegion} sees of a region before fitting. */
@@ -263,7 +270,9 @@ export function nativePeakSearch(
       [r[i], eta[i]] = pixelREta(col, row, ybc, zbc);
       if (o.mask && o.mask[pix[i]] > 0) maskTouched = 1;
     }
-    const maxima = regionalMaxima(thr, width, height, pix, o.maxNPeaks);
+    const maxima = o.prominence
+      ? prominentMaxima(frame, width, height, pix, { ...o.prominence, maxPeaks: o.maxNPeaks })
+      : regionalMaxima(thr, width, height, pix, o.maxNPeaks);
     const seeds: PeakSeed[] = maxima.map((m) => ({ r: r[m], eta: eta[m], value: values[m] }));
     const nPar = 1 + 8 * seeds.length;
     if (ws.maxParams < nPar || ws.maxResiduals < n) {

@@ -77,7 +77,10 @@ export interface ProcessOptions {
   checkpointDir: string;
   saveSRpatches?: boolean;
   saveFrameGoodCoords?: boolean;
-  /** Reject pure-noise components (fitting/noise_filter.ts); default false (MIDAS behaviour). */
+  /**
+   * Noisy scans: reject pure-noise components (fitting/noise_filter.ts) and, for `srfac 1`, seed
+   * fits only at prominent maxima (fitting/prominent_maxima.ts). Default false (MIDAS behaviour).
+   */
   noiseRule?: boolean;
   /** Inclusive [first, last] frame range, 0-based after SkipFrame; default all. */
   frames?: [number, number];
@@ -455,6 +458,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               keepRegion: noise
                 ? (r) => isRealSpot(r.values, { noise: noise!, threshold: r.threshold })
                 : undefined,
+              prominence: noise ? { noise } : undefined,
             });
             if (t) t.spots += clock() - tp;
             await commit(f, res.peaks, res.nRegions - res.nSaturated - res.nRejected);
