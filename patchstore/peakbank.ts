@@ -31,6 +31,7 @@ import {
   SOURCE_DIR_COLUMN,
 } from "./peakbank_csv.ts";
 import { rEtaFromYZ } from "./synthesis.ts";
+import { transformImage } from "../midas/image_transform.ts";
 
 /** Frame geometry and peakbank settings shared by the functions below. */
 export interface FrameContext {
@@ -67,33 +68,14 @@ export function correctFrame(
   return out;
 }
 
-/**
- * Applies MIDAS image transforms in order (seed spec §1.2): 1 = flip columns (left–right),
- * 2 = flip rows (up–down), 3 = transpose (swaps nZ and nY); anything else is a no-op.
- * sr-midas's peakbank applies only the first entry; MIDAS applies them all, as here.
- */
+/** Applies the `ImTransOpt` sequence to a Float32 frame (see midas/image_transform.ts). */
 export function applyImTransOpt(
   frame: Float32Array,
   nZ: number,
   nY: number,
   ops: readonly number[],
 ): { data: Float32Array; nZ: number; nY: number } {
-  let data = frame;
-  for (const op of ops) {
-    const out = new Float32Array(data.length);
-    if (op === 1) {
-      for (let r = 0; r < nZ; r++) {
-        for (let c = 0; c < nY; c++) out[r * nY + c] = data[r * nY + nY - 1 - c];
-      }
-    } else if (op === 2) {
-      for (let r = 0; r < nZ; r++) out.set(data.subarray((nZ - 1 - r) * nY, (nZ - r) * nY), r * nY);
-    } else if (op === 3) {
-      for (let r = 0; r < nZ; r++) for (let c = 0; c < nY; c++) out[c * nZ + r] = data[r * nY + c];
-      [nZ, nY] = [nY, nZ];
-    } else continue;
-    data = out;
-  }
-  return { data, nZ, nY };
+  return transformImage({ data: frame, nZ, nY }, ops, (n) => new Float32Array(n));
 }
 
 /** Row numbers of isolated peaks (nPeaks ≤ 1) away from the Eta poles (seed spec §2.2 c–d). */
