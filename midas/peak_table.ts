@@ -97,26 +97,96 @@ function nPeaksOf(rows: Float64Array, source: string, f: number): number {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Writes the header shared by PS and PX files from `countsAt` on: `int32 nPeaks[n]`, then the
+ * absolute `int64 offset[n]` of each frame's body, bodies following the header in frame order.
+ */
+function writeHeader(
+  dv: DataView,
+  countsAt: number,
+  counts: readonly number[],
+  bodyBytes: readonly number[],
+) {
+  const n = counts.length;
+  let off = countsAt + 12 * n;
+  for (let f = 0; f < n; f++) {
+    dv.setInt32(countsAt + 4 * f, counts[f], true);
+    dv.setBigInt64(countsAt + 4 * n + 8 * f, BigInt(off), true);
+    off += bodyBytes[f];
+  }
+}
+
+/** `AllPeaks_PS.bin` header (`int32 nFrames; int32 nPeaks[]; int64 offset[]`) for these counts. */
+export function encodeAllPeaksPSHeader(counts: readonly number[]): Uint8Array {
+  const buf = new Uint8Array(4 + 12 * counts.length);
+  const dv = new DataView(buf.buffer);
+  dv.setInt32(0, counts.length, true);
+  writeHeader(dv, 4, counts, counts.map((c) => c * ROW_BYTES));
+  return buf;
+}
+
+/**
+ * `AllPeaks_PX.bin` header (`int32 nFrames; int32 NrPixels; int32 nPeaks[]; int64 offset[]`);
+ * `bodyBytes[f]` is the size of frame f's pixel lists ({@link encodePeakPixels}).
+ */
+export function encodeAllPeaksPXHeader(
+  counts: readonly number[],
+  bodyBytes: readonly number[],
+  nrPixels: number,
+): Uint8Array {
+  const buf = new Uint8Array(8 + 12 * counts.length);
+  const dv = new DataView(buf.buffer);
+  dv.setInt32(0, counts.length, true);
+  dv.setInt32(4, nrPixels, true);
+  writeHeader(dv, 8, counts, bodyBytes);
+  return buf;
+}
+
+/** One frame's `AllPeaks_PS.bin` body: its rows of 29 float64, little-endian. */
+export function encodePeakRows(rows: Float64Array): Uint8Array {
+  const buf = new Uint8Array(rows.length * 8);
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < rows.length; i++) dv.setFloat64(8 * i, rows[i], true);
+  return buf;
+}
+
+/** One frame's `AllPeaks_PX.bin` body: per peak `int32 nPx` then `nPx` interleaved `int16 y, z`. */
+export function encodePeakPixels(pixels: readonly Int16Array[]): Uint8Array {
+  let total = 0;
+  for (const p of pixels) {
+    if (p.length % 2 !== 0) {
+      throw new Error(`AllPeaks_PX: pixel list of odd length ${p.length}; expected (y, z) pairs`);
+    }
+    total += 4 + 2 * p.length;
+  }
+  const buf = new Uint8Array(total);
+  const dv = new DataView(buf.buffer);
+  let off = 0;
+  for (const p of pixels) {
+    dv.setInt32(off, p.length / 2, true);
+    off += 4;
+    for (let i = 0; i < p.length; i++, off += 2) dv.setInt16(off, p[i], true);
+  }
+  return buf;
+}
+
+/** Header and bodies as one buffer. */
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
  * Encodes `AllPeaks_PS.bin`: `int32 nFrames; int32 nPeaks[nFrames]; int64 offset[nFrames]`
  * (absolute), then each frame's rows of 29 float64, little-endian.
  */
 export function encodeAllPeaksPS(frames: readonly Float64Array[]): Uint8Array {
-  const n = frames.length;
   const counts = frames.map((r, f) => nPeaksOf(r, "AllPeaks_PS", f));
-  const header = 4 + 12 * n;
-  const total = header + counts.reduce((a, c) => a + c * ROW_BYTES, 0);
-  const buf = new Uint8Array(total);
-  const dv = new DataView(buf.buffer);
-  dv.setInt32(0, n, true);
-  let off = header;
-  for (let f = 0; f < n; f++) {
-    dv.setInt32(4 + 4 * f, counts[f], true);
-    dv.setBigInt64(4 + 4 * n + 8 * f, BigInt(off), true);
-    const rows = frames[f];
-    for (let i = 0; i < rows.length; i++) dv.setFloat64(off + 8 * i, rows[i], true);
-    off += rows.length * 8;
-  }
-  return buf;
+  return concatBytes([encodeAllPeaksPSHeader(counts), ...frames.map(encodePeakRows)]);
 }
 
 /** Reads the frame count and per-frame (count, offset) header shared by PS and PX files. */
@@ -191,32 +261,13 @@ export interface PeakPixels {
  * then per peak `int32 nPx` and `nPx` interleaved `int16 y, int16 z`.
  */
 export function encodeAllPeaksPX(px: PeakPixels): Uint8Array {
-  const n = px.frames.length;
-  const header = 8 + 12 * n;
-  let total = header;
-  for (const fr of px.frames) {
-    for (const p of fr) {
-      if (p.length % 2 !== 0) {
-        throw new Error(`AllPeaks_PX: pixel list of odd length ${p.length}; expected (y, z) pairs`);
-      }
-      total += 4 + 2 * p.length;
-    }
-  }
-  const buf = new Uint8Array(total);
-  const dv = new DataView(buf.buffer);
-  dv.setInt32(0, n, true);
-  dv.setInt32(4, px.nrPixels, true);
-  let off = header;
-  px.frames.forEach((fr, f) => {
-    dv.setInt32(8 + 4 * f, fr.length, true);
-    dv.setBigInt64(8 + 4 * n + 8 * f, BigInt(off), true);
-    for (const p of fr) {
-      dv.setInt32(off, p.length / 2, true);
-      off += 4;
-      for (let i = 0; i < p.length; i++, off += 2) dv.setInt16(off, p[i], true);
-    }
-  });
-  return buf;
+  const bodies = px.frames.map(encodePeakPixels);
+  const header = encodeAllPeaksPXHeader(
+    px.frames.map((fr) => fr.length),
+    bodies.map((b) => b.length),
+    px.nrPixels,
+  );
+  return concatBytes([header, ...bodies]);
 }
 
 /** Decodes `AllPeaks_PX.bin` bytes. */

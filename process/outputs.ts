@@ -15,7 +15,14 @@
  * ```
  * @module
  */
-import { formatPeaksCsv, psCsvFileName } from "../midas/peak_table.ts";
+import {
+  encodeAllPeaksPSHeader,
+  encodeAllPeaksPXHeader,
+  encodePeakPixels,
+  encodePeakRows,
+  formatPeaksCsv,
+  psCsvFileName,
+} from "../midas/peak_table.ts";
 import type { FrameLog } from "./frame_log.ts";
 
 /** Options of {@link writePeakTables}. */
@@ -29,8 +36,6 @@ export interface PeakTableOptions {
   padding: number;
 }
 
-const ROW_BYTES = 29 * 8;
-
 async function writeAll(f: Deno.FsFile, buf: Uint8Array): Promise<void> {
   let off = 0;
   while (off < buf.length) off += await f.write(buf.subarray(off));
@@ -40,23 +45,15 @@ async function writeAll(f: Deno.FsFile, buf: Uint8Array): Promise<void> {
 export async function writePeakTables(log: FrameLog, o: PeakTableOptions): Promise<number> {
   await Deno.mkdir(o.tempDir, { recursive: true });
   const n = o.nFrames;
-  const psHead = new Uint8Array(4 + 12 * n), pxHead = new Uint8Array(8 + 12 * n);
-  const ps = new DataView(psHead.buffer), px = new DataView(pxHead.buffer);
-  ps.setInt32(0, n, true);
-  px.setInt32(0, n, true);
-  px.setInt32(4, o.nrPixels, true);
-  let psOff = psHead.length, pxOff = pxHead.length, total = 0;
+  const counts: number[] = [], pxBytes: number[] = [];
   for (let f = 0; f < n; f++) {
     const e = log.index.get(f);
-    const c = e?.nPeaks ?? 0;
-    ps.setInt32(4 + 4 * f, c, true);
-    ps.setBigInt64(4 + 4 * n + 8 * f, BigInt(psOff), true);
-    px.setInt32(8 + 4 * f, c, true);
-    px.setBigInt64(8 + 4 * n + 8 * f, BigInt(pxOff), true);
-    psOff += c * ROW_BYTES;
-    pxOff += e?.pxBytes ?? 0;
-    total += c;
+    counts.push(e?.nPeaks ?? 0);
+    pxBytes.push(e?.pxBytes ?? 0);
   }
+  const total = counts.reduce((a, c) => a + c, 0);
+  const psHead = encodeAllPeaksPSHeader(counts);
+  const pxHead = encodeAllPeaksPXHeader(counts, pxBytes, o.nrPixels);
   // Records are in processing order, which is frame order; buffer any out-of-order ones.
   const psFile = await Deno.open(`${o.tempDir}/AllPeaks_PS.bin`, {
     write: true,
@@ -74,18 +71,8 @@ export async function writePeakTables(log: FrameLog, o: PeakTableOptions): Promi
     let expect = 0;
     const early = new Map<number, { rows: Float64Array; pixels: Int16Array[] }>();
     const emit = async (frame: number, rows: Float64Array, pixels: Int16Array[]) => {
-      const b = new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength);
-      await writeAll(psFile, new Uint8Array(b)); // platform is little-endian (checked below)
-      let bytes = 0;
-      for (const p of pixels) bytes += 4 + 2 * p.length;
-      const pb = new Uint8Array(bytes), dv = new DataView(pb.buffer);
-      let off = 0;
-      for (const p of pixels) {
-        dv.setInt32(off, p.length / 2, true);
-        off += 4;
-        for (let i = 0; i < p.length; i++, off += 2) dv.setInt16(off, p[i], true);
-      }
-      await writeAll(pxFile, pb);
+      await writeAll(psFile, encodePeakRows(rows));
+      await writeAll(pxFile, encodePeakPixels(pixels));
       await Deno.writeTextFile(
         `${o.tempDir}/${psCsvFileName(o.zipName, frame + 1, o.padding)}`,
         formatPeaksCsv(rows),
@@ -106,8 +93,4 @@ export async function writePeakTables(log: FrameLog, o: PeakTableOptions): Promi
     pxFile.close();
   }
   return total;
-}
-
-if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
-  throw new Error("process/outputs.ts: a little-endian platform is required");
 }
