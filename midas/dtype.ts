@@ -51,6 +51,11 @@ export function allocFrame(dtype: FrameDtype, n: number): FrameArray {
   return new CTORS[dtype](n);
 }
 
+/** A frame of `dtype` over an existing buffer (no copy), e.g. one transferred from a worker. */
+export function frameView(dtype: FrameDtype, buf: ArrayBuffer): FrameArray {
+  return new CTORS[dtype](buf);
+}
+
 /** Copies `src` (any numeric array) into a new array of `dtype`. */
 export function convertFrame(dtype: FrameDtype, src: ArrayLike<number>): FrameArray {
   return CTORS[dtype].from(src);

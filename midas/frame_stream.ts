@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import type { FrameArray, FrameDtype } from "./dtype.ts";
+import { type FrameArray, type FrameDtype, frameView } from "./dtype.ts";
 
 /** Options of {@link streamFrames}. */
 export interface FrameStreamOptions {
@@ -35,14 +35,6 @@ export interface StreamedFrame {
   nZ: number;
   nY: number;
 }
-
-const CTORS = {
-  uint16: Uint16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
 
 interface Opened {
   nFrames: number;
@@ -149,7 +141,6 @@ export class FramePipeline {
     if (start < 0 || start > end) {
       throw new RangeError(`${this.path}: frame range ${start}…${end} outside 0…${this.nFrames}`);
     }
-    const Ctor = CTORS[this.dtype];
     const nw = this.#workers.length;
     const queue: Promise<ArrayBuffer>[] = [];
     let next = start;
@@ -163,7 +154,7 @@ export class FramePipeline {
     for (let i = start; i < end; i++) {
       const buf = await queue.shift()!;
       if (next < end) request();
-      yield { index: i, data: new Ctor(buf), nZ: this.nZ, nY: this.nY };
+      yield { index: i, data: frameView(this.dtype, buf), nZ: this.nZ, nY: this.nY };
     }
   }
 

@@ -31,9 +31,8 @@ export const BEAM_Z_COLUMN = "BeamZCen(px)";
 /** Columns kept as text; every other column is parsed as a number. */
 export const TEXT_COLUMNS: readonly string[] = ["frame_id", SOURCE_DIR_COLUMN];
 
-/** Columns the patchstore synthesis reads (seed spec §2.5). */
-export const PATCHSTORE_REQUIRED_COLUMNS: readonly string[] = [
-  "error_reconstruction",
+/** Per-peak columns the patchstore synthesis renders from (seed spec §2.5). */
+export const PATCHSTORE_PEAK_COLUMNS = [
   "IntegratedIntensity",
   "Radius(px)",
   "SigmaGR",
@@ -43,6 +42,12 @@ export const PATCHSTORE_REQUIRED_COLUMNS: readonly string[] = [
   "MU",
   "IMax",
   "BG",
+] as const;
+
+/** Columns the patchstore synthesis reads: the filter column plus {@link PATCHSTORE_PEAK_COLUMNS}. */
+export const PATCHSTORE_REQUIRED_COLUMNS: readonly string[] = [
+  "error_reconstruction",
+  ...PATCHSTORE_PEAK_COLUMNS,
 ];
 
 /** A peakbank held column-wise. Row i of every column is peak i (= pandas index i). */

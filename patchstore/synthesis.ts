@@ -49,7 +49,12 @@
  * @module
  */
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
-import { numericColumn, type Peakbank, requireColumns } from "./peakbank_csv.ts";
+import {
+  numericColumn,
+  PATCHSTORE_PEAK_COLUMNS,
+  type Peakbank,
+  requireColumns,
+} from "./peakbank_csv.ts";
 import { findRingRadii } from "./ring_modes.ts";
 import { Rng } from "./rng.ts";
 
@@ -246,24 +251,12 @@ export interface SynthesisPlan {
   /** Ring radii (px) and, per ring, peakbank row numbers with |Radius − ring| < varR. */
   rings: { radius: number; candidates: Int32Array }[];
   /** Peakbank columns used, indexed by original row number. */
-  cols: Record<(typeof PLAN_COLUMNS)[number], Float64Array>;
+  cols: Record<(typeof PATCHSTORE_PEAK_COLUMNS)[number], Float64Array>;
   /** Number of rows that passed the filters. */
   nFiltered: number;
   /** Largest peak count per patch (padding width of per-peak arrays). */
   maxPeaks: number;
 }
-
-const PLAN_COLUMNS = [
-  "IntegratedIntensity",
-  "Radius(px)",
-  "SigmaGR",
-  "SigmaGEta",
-  "SigmaLR",
-  "SigmaLEta",
-  "MU",
-  "IMax",
-  "BG",
-] as const;
 
 /** Row numbers passing sr-midas's peakbank filter (seed spec §4.2). */
 export function filterPeakbank(
@@ -327,7 +320,7 @@ export function planSynthesis(
   });
   rings.sort((a, b) => a.radius - b.radius); // a stable, data-defined order for ring draws
   const cols = Object.fromEntries(
-    PLAN_COLUMNS.map((n) => [n, numericColumn(pb, n, source)]),
+    PATCHSTORE_PEAK_COLUMNS.map((n) => [n, numericColumn(pb, n, source)]),
   ) as SynthesisPlan["cols"];
   return { cfg, rings, cols, nFiltered: rows.length, maxPeaks };
 }
