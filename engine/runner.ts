@@ -337,7 +337,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         }
       }
       const finished = new Date();
-      await store.commit(staging, {
+      const manifest: Manifest = {
         key,
         stepId: node.id,
         workflow: wf.name,
@@ -348,9 +348,11 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
         durationMs: finished.getTime() - started.getTime(),
-      });
-      const m = (await store.manifest(key))!;
-      outputs.set(node.id, absOutputs(store, m));
+      };
+      // Output paths depend only on the key and the declared ports, so no need to re-read the
+      // manifest (if another run committed this key first, its object is the one we point at).
+      await store.commit(staging, manifest);
+      outputs.set(node.id, absOutputs(store, manifest));
       committedKeys.set(node.id, key);
       result.ran.push(node.id);
       emit({
