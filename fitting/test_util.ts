@@ -10,26 +10,8 @@
  * ```
  * @module
  */
+export { assert, assertClose, assertEquals } from "../tests/assert.ts";
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
-
-/** Throws when `cond` is falsy. */
-export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-/** Throws unless |actual − expected| ≤ tol. */
-export function assertClose(actual: number, expected: number, tol: number, what = "value"): void {
-  if (!(Math.abs(actual - expected) <= tol)) {
-    throw new Error(`${what}: got ${actual}, expected ${expected} ± ${tol}`);
-  }
-}
-
-/** Throws unless the two values are deep-equal by JSON form. */
-export function assertEquals(actual: unknown, expected: unknown, what = "value"): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: got ${a.slice(0, 400)}, expected ${e.slice(0, 400)}`);
-}
 
 /** Mulberry32: a small deterministic uniform RNG in [0, 1). */
 export function uniformRng(seed: number): () => number {

@@ -8,29 +8,7 @@
  * ```
  * @module
  */
-
-/** Throws unless `cond`. */
-export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-/** JSON with object keys sorted, so key order does not matter. */
-function canonical(v: unknown): string {
-  return JSON.stringify(
-    v,
-    (_k, x) =>
-      x && typeof x === "object" && !Array.isArray(x)
-        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : x,
-  );
-}
-
-/** Deep equality of plain values (objects compared regardless of key order). */
-export function assertEquals<T>(actual: T, expected: T, msg = ""): void {
-  const a = canonical(actual);
-  const e = canonical(expected);
-  if (a !== e) throw new Error(`${msg} expected ${e}\n  actual ${a}`);
-}
+export { assert, assertEquals, assertRejects } from "../tests/assert.ts";
 
 /** Element-wise equality of two numeric arrays (exact, or within `tol`). */
 export function assertArrayEquals(
@@ -48,24 +26,6 @@ export function assertArrayEquals(
       throw new Error(`${msg} index ${i}: ${actual[i]} != expected ${expected[i]}`);
     }
   }
-}
-
-/** Awaits `fn` and checks it rejects with a message matching every pattern. */
-export async function assertRejects(
-  fn: () => Promise<unknown>,
-  ...patterns: (string | RegExp)[]
-): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    const msg = (e as Error).message;
-    for (const p of patterns) {
-      const ok = typeof p === "string" ? msg.includes(p) : p.test(msg);
-      if (!ok) throw new Error(`error message does not match ${p}: ${msg}`);
-    }
-    return e as Error;
-  }
-  throw new Error(`expected a rejection matching ${patterns.join(", ")}`);
 }
 
 const PY = "/usr/bin/python3";

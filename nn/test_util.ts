@@ -2,28 +2,7 @@
  * Small assertion helpers for the nn tests (no @std/assert: JSR is unreachable).
  * @module
  */
-
-/** Throws `msg` unless `cond`. */
-export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-/** Throws unless |a − b| ≤ tol. */
-export function assertClose(a: number, b: number, tol: number, msg = ""): void {
-  if (!(Math.abs(a - b) <= tol)) throw new Error(`${msg} expected ${b} ± ${tol}, got ${a}`);
-}
-
-/** Throws unless `fn` throws an Error whose message includes `part`. */
-export function assertThrows(fn: () => unknown, part: string): void {
-  try {
-    fn();
-  } catch (e) {
-    const m = (e as Error).message;
-    if (!m.includes(part)) throw new Error(`expected error containing "${part}", got "${m}"`);
-    return;
-  }
-  throw new Error(`expected an error containing "${part}"`);
-}
+export { assert, assertClose, assertThrows } from "../tests/assert.ts";
 
 /** Relative L2 error ‖a − b‖ / ‖b‖. */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {

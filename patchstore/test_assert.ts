@@ -8,23 +8,7 @@
  * ```
  * @module
  */
-
-/** Throws `msg` unless `cond` holds. */
-export function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-/** Runs `fn` and asserts it throws an Error whose message matches `re`. */
-export async function assertRejects(fn: () => unknown, re: RegExp): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    const m = (e as Error).message;
-    if (!re.test(m)) throw new Error(`error "${m}" does not match ${re}`);
-    return;
-  }
-  throw new Error(`expected an error matching ${re}`);
-}
+export { assert, assertRejects } from "../tests/assert.ts";
 
 /** Index of the first maximum (raster order) of `x[0 … n)`. */
 export function argmax(x: ArrayLike<number>, n = x.length): number {

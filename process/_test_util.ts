@@ -2,26 +2,17 @@
  * Test helpers of the process folder: assertions (re-exported) and a small simulated scan.
  * @module
  */
+
 import * as v from "valibot";
 import { simulateParams, simulateStep } from "../steps/simulate.ts";
 import { exportModel, initParams, parseArch, Rng } from "../nn/mod.ts";
-export { assert, assertAlmostEquals, assertEquals, assertMatch } from "../tests/assert.ts";
-
-/** Asserts that `fn` rejects with a message matching `part`; returns the message. */
-export async function assertRejects(
-  fn: () => Promise<unknown>,
-  part: string | RegExp,
-): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const ok = typeof part === "string" ? msg.includes(part) : part.test(msg);
-    if (!ok) throw new Error(`expected rejection matching ${String(part)}, got: ${msg}`);
-    return msg;
-  }
-  throw new Error(`expected rejection matching ${String(part)}, but it resolved`);
-}
+export {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+} from "../tests/assert.ts";
 
 /** A 256² "midas"-mode scan, 4 frames, rings 1–2 on the detector (~45 spots). */
 export const SIM_PARAMS = {

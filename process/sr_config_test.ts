@@ -38,10 +38,10 @@ Deno.test("config errors name the file and every missing or bad key", async () =
     // A .txt with an incomplete per-level family: the whole family is absent → named.
     const txt = (await Deno.readTextFile(EXAMPLE_TXT)).replace(/^SRx8_min_d.*$/m, "");
     await Deno.writeTextFile(`${dir}/c.txt`, txt);
-    const msg = await assertRejects(
+    const msg = (await assertRejects(
       () => loadSrConfig(`${dir}/c.txt`),
       `${dir}/c.txt: invalid SR config`,
-    );
+    )).message;
     assert(msg.includes("peak_find_args.min_d: missing key"), msg);
     await Deno.writeTextFile(`${dir}/c.yaml`, "x");
     await assertRejects(() => loadSrConfig(`${dir}/c.yaml`), "must end in .json or .txt");

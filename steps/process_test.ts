@@ -146,10 +146,10 @@ Deno.test("process rejects bad inputs before any frame", async () => {
   delete cfg.peak_find_args.min_d;
   await Deno.writeTextFile(`${bad}/cfg.json`, JSON.stringify(cfg));
   const t = await testContext(processStep, {}, { scan: sim.scan, config: `${bad}/cfg.json` });
-  const msg = await assertRejects(
+  const msg = (await assertRejects(
     () => processStep.run(t.ctx),
     `${bad}/cfg.json: invalid SR config`,
-  );
+  )).message;
   assert(
     msg.includes("batch_size: missing key") && msg.includes("peak_find_args.min_d: missing key"),
     msg,
