@@ -11,6 +11,7 @@
  * @module
  */
 export { assert, assertClose, assertEquals } from "../tests/assert.ts";
+import { hasPython, runPython as runPythonScript } from "../tests/python.ts";
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
 
 /** Mulberry32: a small deterministic uniform RNG in [0, 1). */
@@ -63,28 +64,16 @@ export function renderSpot(
   }
 }
 
-/** Runs a Python snippet with /usr/bin/python3; returns stdout, or null if python/modules are missing. */
+/**
+ * Runs a Python snippet with /usr/bin/python3; returns stdout, or null if python or a module
+ * it imports is missing (the cross-check is then skipped).
+ */
 export async function runPython(code: string, stdin: string): Promise<string | null> {
+  if (!(await hasPython())) return null;
   try {
-    const cmd = new Deno.Command("/usr/bin/python3", {
-      args: ["-c", code],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    });
-    const child = cmd.spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-    const out = await child.output();
-    if (!out.success) {
-      const err = new TextDecoder().decode(out.stderr);
-      if (/ModuleNotFoundError|ImportError/.test(err)) return null;
-      throw new Error(`python cross-check failed: ${err}`);
-    }
-    return new TextDecoder().decode(out.stdout);
+    return await runPythonScript(code, { stdin });
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
+    if (/ModuleNotFoundError|ImportError/.test((e as Error).message)) return null;
     throw e;
   }
 }

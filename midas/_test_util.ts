@@ -9,6 +9,7 @@
  * @module
  */
 export { assert, assertEquals, assertRejects } from "../tests/assert.ts";
+import { hasPython, runPython as runPythonScript } from "../tests/python.ts";
 
 /** Element-wise equality of two numeric arrays (exact, or within `tol`). */
 export function assertArrayEquals(
@@ -28,34 +29,14 @@ export function assertArrayEquals(
   }
 }
 
-const PY = "/usr/bin/python3";
-let zarrAvailable: boolean | undefined;
-
 /** True when /usr/bin/python3 can import zarr and numcodecs (Debian python3-zarr). */
-export async function hasPythonZarr(): Promise<boolean> {
-  if (zarrAvailable === undefined) {
-    try {
-      const r = await new Deno.Command(PY, {
-        args: ["-c", "import zarr, numcodecs"],
-        stderr: "null",
-      }).output();
-      zarrAvailable = r.success;
-    } catch {
-      zarrAvailable = false;
-    }
-    if (!zarrAvailable) {
-      console.log("note: /usr/bin/python3 zarr missing; skipping the Python cross-check");
-    }
-  }
-  return zarrAvailable;
+export function hasPythonZarr(): Promise<boolean> {
+  return hasPython("zarr", "numcodecs");
 }
 
 /** Runs a Python script with arguments; returns stdout, throws with stderr on failure. */
-export async function runPython(script: string, ...args: string[]): Promise<string> {
-  const r = await new Deno.Command(PY, { args: ["-c", script, ...args] }).output();
-  const td = new TextDecoder();
-  if (!r.success) throw new Error(`python failed: ${td.decode(r.stderr)}`);
-  return td.decode(r.stdout);
+export function runPython(script: string, ...args: string[]): Promise<string> {
+  return runPythonScript(script, { args });
 }
 
 /** A deterministic non-square test frame whose values encode (frame, row, col). */

@@ -3,6 +3,7 @@
  * @module
  */
 export { assert, assertClose, assertThrows } from "../tests/assert.ts";
+import { hasPython, PYTHON } from "../tests/python.ts";
 
 /** Relative L2 error ‖a − b‖ / ‖b‖. */
 export function relL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -30,14 +31,5 @@ export function testData(n: number, seed: number, lo = -1, hi = 1): Float64Array
 
 /** `/usr/bin/python3` with all `modules` importable, else null (optional cross-checks). */
 export async function pythonWith(...modules: string[]): Promise<string | null> {
-  try {
-    const r = await new Deno.Command("/usr/bin/python3", {
-      args: ["-c", `import ${modules.join(", ")}`],
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return r.success ? "/usr/bin/python3" : null;
-  } catch {
-    return null;
-  }
+  return (await hasPython(...modules)) ? PYTHON : null;
 }

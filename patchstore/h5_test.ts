@@ -1,3 +1,4 @@
+import { hasPython, PYTHON } from "../tests/python.ts";
 import { createPatchstore } from "./create.ts";
 import { loadPatchstore, PatchstoreReader, PatchstoreWriter } from "./h5.ts";
 import {
@@ -170,17 +171,8 @@ Deno.test("patchstore HDF5: failures leave no partial or temporary file", async 
 });
 
 Deno.test("patchstore HDF5: h5py reads every dataset with the documented shapes and dtypes", async () => {
-  const py = "/usr/bin/python3";
-  const probe = await new Deno.Command(py, {
-    args: ["-c", "import h5py"],
-    stderr: "null",
-    stdout: "null",
-  })
-    .output().catch(() => null);
-  if (!probe?.success) {
-    console.log("skipped: /usr/bin/python3 with h5py not available");
-    return;
-  }
+  const py = PYTHON;
+  if (!(await hasPython("h5py"))) return;
   await withDir(async (dir) => {
     const path = `${dir}/pst.h5`;
     const cfg = cfgOf({ nPatch: 4, nPeak: [1, 2] });

@@ -1,3 +1,4 @@
+import { hasPython, runPython } from "../../tests/python.ts";
 import { assert, assertThrows } from "../test_util.ts";
 import { Predictor } from "../session.ts";
 import { readModelCard } from "../model_card.ts";
@@ -7,23 +8,11 @@ import { readZip } from "./zip.ts";
 import { openModel } from "./load_model.ts";
 import { deflateRawSync } from "node:zlib";
 
-const PY = "/usr/bin/python3";
-
+/** Runs a cross-check script in `cwd`; false (with a note) when Python or torch is missing. */
 async function python(script: string, cwd: string): Promise<boolean> {
-  try {
-    const r = await new Deno.Command(PY, { args: ["-c", script], cwd, stderr: "piped" }).output();
-    if (!r.success) {
-      console.log(
-        `note: python cross-check skipped: ${
-          new TextDecoder().decode(r.stderr).trim().split("\n").pop()
-        }`,
-      );
-    }
-    return r.success;
-  } catch {
-    console.log(`note: ${PY} missing, python cross-check skipped`);
-    return false;
-  }
+  if (!(await hasPython("torch"))) return false;
+  await runPython(script, { cwd });
+  return true;
 }
 
 Deno.test("unpickle: protocol 2 dict/list/tuple/ints/floats/globals with memo", () => {
