@@ -1,6 +1,11 @@
 /**
- * Example patches for the report: close truth pairs shown as the raw (x1) detector crop and as
- * each run's fitted model re-rendered from its peak rows, with truth (○) and peaks (×) marked.
+ * Example patches for the report: close truth pairs shown as the raw (x1) detector crop, the
+ * super-resolved patch when the peak directory kept its SR patches, and each run's fitted model
+ * re-rendered from its peak rows, with truth (○) and peaks (×) marked: a row reads x1 → SR → fit.
+ *
+ * The SR panel covers the same detector area as the x1 crop, at s× the pixels: SR pixel k of a
+ * patch with origin y00 sits at y00 − ½ + (k + ½)/s (process/sr_peaks.ts, the physically centred
+ * grid), so a detector position y lands at SR column (y − y0 + ½)·s − ½ of a crop starting at y0.
  *
  * The fitted model of a peak is MIDAS's pseudo-Voigt in (R, Eta) about the beam centre, which
  * each row implies: YCen = ybc + R·sin Eta, ZCen = zbc + R·cos Eta (midas-formats §0, §2.1).
@@ -18,6 +23,7 @@ import { N_PEAK_COLS, PEAK_COL } from "../midas/peak_table.ts";
 import { pseudoVoigt } from "../peaks/pseudo_voigt.ts";
 import type { Patch, PatchMarker } from "../plot/patches.ts";
 import type { TruthPair } from "./metrics.ts";
+import type { SrPatchFrame } from "./sr_patches.ts";
 import type { TruthSpots } from "./truth_table.ts";
 
 const DEG = Math.PI / 180;
@@ -104,24 +110,70 @@ export function renderFit(
   return out;
 }
 
-/** Markers for the truth spots (○) and one frame's peaks (×) inside a crop, in crop pixels. */
+/**
+ * Markers for the truth spots (○) and one frame's peaks (×) inside a crop (`width × height`
+ * detector pixels from y0, z0), in the pixels of its image at `s`× resolution (1: the crop
+ * itself; s: the SR crop, detector y → (y − y0 + ½)·s − ½).
+ */
 export function cropMarkers(
   crop: Omit<Crop, "data">,
   truthYZ: readonly (readonly [number, number])[],
   rows?: Float64Array,
+  s = 1,
 ): PatchMarker[] {
   const inside = (y: number, z: number) =>
     y >= crop.y0 - 0.5 && y <= crop.y0 + crop.width - 0.5 && z >= crop.z0 - 0.5 &&
     z <= crop.z0 + crop.height - 0.5;
+  const at = (y: number, z: number, shape: PatchMarker["shape"]): PatchMarker => ({
+    x: (y - crop.y0 + 0.5) * s - 0.5,
+    y: (z - crop.z0 + 0.5) * s - 0.5,
+    shape,
+  });
   const out: PatchMarker[] = [];
-  for (const [y, z] of truthYZ) {
-    if (inside(y, z)) out.push({ x: y - crop.y0, y: z - crop.z0, shape: "circle" });
-  }
+  for (const [y, z] of truthYZ) if (inside(y, z)) out.push(at(y, z, "circle"));
   for (let p = 0; rows && p < rows.length / N_PEAK_COLS; p++) {
     const y = rows[p * N_PEAK_COLS + PEAK_COL.YCen], z = rows[p * N_PEAK_COLS + PEAK_COL.ZCen];
-    if (inside(y, z)) out.push({ x: y - crop.y0, y: z - crop.z0, shape: "cross" });
+    if (inside(y, z)) out.push(at(y, z, "cross"));
   }
   return out;
+}
+
+/**
+ * The SR image of a crop's detector area, taken from the frame's saved SR patch that contains
+ * (yc, zc) and whose centre is nearest to it: `(width·s) × (height·s)` pixels, NaN where the
+ * patch does not reach. Undefined when no patch contains (yc, zc).
+ */
+export function srCrop(
+  sr: SrPatchFrame,
+  crop: Omit<Crop, "data">,
+  yc: number,
+  zc: number,
+): (Crop & { s: number; patch: number }) | undefined {
+  const { s, lowRes: lr } = sr;
+  let best = -1, bestD = Infinity;
+  for (let j = 0; j < sr.count; j++) {
+    const y00 = sr.y00[j], z00 = sr.z00[j];
+    if (yc < y00 - 0.5 || yc >= y00 + lr - 0.5 || zc < z00 - 0.5 || zc >= z00 + lr - 0.5) {
+      continue;
+    }
+    const d = Math.max(Math.abs(yc - (y00 + (lr - 1) / 2)), Math.abs(zc - (z00 + (lr - 1) / 2)));
+    if (d < bestD) [best, bestD] = [j, d];
+  }
+  if (best < 0) return undefined;
+  const n = lr * s, w = crop.width * s, h = crop.height * s;
+  const data = new Float64Array(w * h).fill(Number.NaN);
+  const base = best * n * n;
+  // Low-res pixel c of the patch is SR pixels c·s … c·s + s − 1, so the crop starts s·(y0 − y00) in.
+  const col0 = (crop.y0 - sr.y00[best]) * s, row0 = (crop.z0 - sr.z00[best]) * s;
+  for (let j = 0; j < h; j++) {
+    const row = row0 + j;
+    if (row < 0 || row >= n) continue;
+    for (let i = 0; i < w; i++) {
+      const col = col0 + i;
+      if (col >= 0 && col < n) data[j * w + i] = sr.data[base + row * n + col];
+    }
+  }
+  return { data, width: w, height: h, y0: crop.y0, z0: crop.z0, s, patch: best };
 }
 
 /**
@@ -145,8 +197,10 @@ export function pickExamplePairs(
 }
 
 /**
- * One patch row per pair: the x1 crop (when `frame` is given) and, per run, its fitted model.
- * `runRows(k, f)` returns run k's rows of frame f.
+ * One patch row per pair: the x1 crop (when `frames` has the pair's frame), the SR crop (when
+ * `srFrames` is given: run 0's saved SR patches by frame; a pair no patch covers gets an empty
+ * panel so the columns stay aligned) and, per run, its fitted model. `runRows(k, f)` returns
+ * run k's rows of frame f; the x1 and SR panels mark run 0's peaks.
  */
 export function examplePanels(opts: {
   pairs: readonly TruthPair[];
@@ -158,6 +212,8 @@ export function examplePanels(opts: {
   nY?: number;
   nZ?: number;
   halfPx?: number;
+  /** Run 0's saved SR patches by frame, when its peak directory has them. */
+  srFrames?: { s: number; get(frame: number): SrPatchFrame | undefined };
 }): { label: string; panels: Patch[] }[] {
   const half = opts.halfPx ?? 7;
   const t = opts.truth;
@@ -180,6 +236,18 @@ export function examplePanels(opts: {
         width: crop.width,
         height: crop.height,
         markers: cropMarkers(crop, truthYZ, opts.runRows(0, pair.frame)),
+      });
+    }
+    if (opts.srFrames) {
+      const s = opts.srFrames.s;
+      const sr = opts.srFrames.get(pair.frame);
+      const c = sr ? srCrop(sr, geom, yc, zc) : undefined;
+      panels.push({
+        title: c ? `SRx${s}` : `SRx${s}: no patch`,
+        data: c ? c.data : new Float64Array(geom.width * s * geom.height * s).fill(Number.NaN),
+        width: geom.width * s,
+        height: geom.height * s,
+        markers: c ? cropMarkers(geom, truthYZ, opts.runRows(0, pair.frame), s) : [],
       });
     }
     opts.runLabels.forEach((label, k) => {

@@ -18,3 +18,4 @@ export * from "./matching.ts";
 export * from "./metrics.ts";
 export * from "./examples.ts";
 export * from "./report.ts";
+export * from "./sr_patches.ts";

@@ -37,7 +37,14 @@ import {
 import { estimateNoise, isRealSpot, type NoiseModel } from "../fitting/noise_filter.ts";
 import { writeNpy } from "../nn/io/npy.ts";
 import { correctFrame, makeCorrection, transformImage } from "./preprocess.ts";
-import { isYes, levelArgs, loadSrConfig, peakShapeMode, type SrConfig } from "./sr_config.ts";
+import {
+  isYes,
+  levelArgs,
+  loadSrConfig,
+  peakShapeMode,
+  refinesOnRaw,
+  type SrConfig,
+} from "./sr_config.ts";
 import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
 import { extractSpotPatches, pixelPairsYZ, type SpotPatches } from "./spots.ts";
 import { srPatchRows } from "./sr_peaks.ts";
@@ -317,6 +324,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
     });
 
     const mode = peakShapeMode(cfg);
+    const refine = refinesOnRaw(cfg);
     const la = o.srfac > 1 ? levelArgs(cfg, o.srfac) : null;
     if (la && (la.gaussSigma > 0 || la.medianSize > 1)) {
       log.warn(
@@ -382,6 +390,9 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             mode,
             args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
             pixels: p.spots.pixels[j],
+            raw: refine
+              ? { patch: raw, threshold: ringThresh[ringMap[p.spots.pixels[j][0]]] }
+              : undefined,
           });
           nPeaksPerPatch.push(rows.length);
           recs.push(...rows);

@@ -21,10 +21,8 @@ import * as v from "valibot";
 /** The bundled default config. */
 export const DEFAULT_SR_CONFIG_PATH = new URL("../configs/sr_config.default.json", import.meta.url)
   .pathname;
-/** The bundled model folder (`models/<key>/model.json` + `model.onnx`). */
-export const BUNDLED_MODELS_DIR = new URL("../models", import.meta.url).pathname;
-/** Bundled model keys (sr-midas `MODEL_NAMES`). */
-export const MODEL_KEYS = ["x1_x2", "x2_x4", "x4_x8", "x1_x8"] as const;
+export { BUNDLED_MODELS_DIR, MODEL_KEYS } from "../models/mod.ts";
+import { BUNDLED_MODELS_DIR } from "../models/mod.ts";
 
 const LEVELS1 = ["SRx1", "SRx2", "SRx4", "SRx8"] as const;
 const LEVELS = ["SRx2", "SRx4", "SRx8"] as const;
@@ -54,6 +52,18 @@ export const srConfigSchema = v.pipe(
         (x) => MODE_WORDS.has(x),
         "expected yes/no/auto (or y/n/true/false/t/f/1/0/partial/mix)",
       ),
+    ),
+    /**
+     * srmidas extension: re-fit the SR-detected peaks jointly on the raw x1 counts (MIDAS's
+     * pseudo-Voigt model, seeded at the SR positions). "no" = sr-midas (positions from the SR
+     * patch). Absent = "yes".
+     */
+    refine_on_raw: v.optional(
+      v.pipe(
+        yesNo,
+        v.check((x) => YES.has(x) || NO.has(x), "expected yes/no (or y/n/true/false/t/f/1/0)"),
+      ),
+      "yes",
     ),
     R_deviation: num,
     lrsz: v.pipe(intPos, v.minValue(4)),
@@ -98,6 +108,11 @@ export function isYes(x: string): boolean {
 export function peakShapeMode(c: SrConfig): "com" | "pv" | "auto" {
   const m = c.fitPeakShapePV;
   return YES.has(m) ? "pv" : AUTO.has(m) ? "auto" : "com";
+}
+
+/** True when SR peaks are re-fitted on the raw counts (`refine_on_raw`, default yes). */
+export function refinesOnRaw(c: SrConfig): boolean {
+  return YES.has(c.refine_on_raw);
 }
 
 /** Validates a parsed config object; errors name `source` and each bad key path. */
@@ -147,6 +162,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
       "minPxCount",
       "skipFitIfExists",
       "fitPeakShapePV",
+      "refine_on_raw",
       "R_deviation",
       "lrsz",
       "edge_bound_cutoff_fac",

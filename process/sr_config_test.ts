@@ -3,6 +3,7 @@ import {
   loadSrConfig,
   parseSrConfigTxt,
   peakShapeMode,
+  refinesOnRaw,
   resolveModelDirs,
   validateSrConfig,
 } from "./sr_config.ts";
@@ -26,6 +27,15 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
   });
   assertEquals(peakShapeMode(json), "com");
   assertEquals(peakShapeMode({ ...json, fitPeakShapePV: "Mix".toLowerCase() }), "auto");
+  // srmidas extension, absent from sr-midas configs: re-fit SR peaks on raw counts by default.
+  assert(refinesOnRaw(json) && refinesOnRaw(txt), "refine_on_raw defaults to yes");
+  const { refine_on_raw: _, ...plain } = json;
+  assert(refinesOnRaw(validateSrConfig(plain, "sr-midas.json")), "absent = yes");
+  assert(!refinesOnRaw(validateSrConfig({ ...plain, refine_on_raw: "no" }, "x.json")), "no");
+  await assertRejects(
+    () => Promise.resolve(validateSrConfig({ ...plain, refine_on_raw: "maybe" }, "x.json")),
+    "refine_on_raw: expected yes/no",
+  );
 });
 
 Deno.test("config errors name the file and every missing or bad key", async () => {

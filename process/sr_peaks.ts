@@ -57,9 +57,25 @@ export interface SrPatchInput {
   };
   /** Flat detector pixel list of the component (shared by the patch's rows). */
   pixels?: Int32Array;
+  /**
+   * Re-fit on the raw counts (`refine_on_raw`): the x1 patch ([lowResSize²], the component's
+   * thresholded corrected values, 0 elsewhere) and its ring threshold. See {@link refineOnRaw}.
+   */
+  raw?: { patch: Float64Array; threshold: number };
 }
 
 const DEG2RAD = Math.PI / 180;
+/**
+ * An SR peak stays in the raw re-fit only if removing it raises the residual sum of squares by
+ * F ≥ 4 (its 8 parameters against the per-pixel residual variance; F(8, ∞) at p ≈ 10⁻⁴ is 3.7).
+ */
+export const EXTRA_PEAK_MIN_F = 4;
+/**
+ * At most this many SR peaks (the brightest) seed the raw re-fit of one component: the training
+ * patches hold 1–5 peaks, and a poorly trained model's ripples must not turn one spot into a
+ * 100-parameter fit.
+ */
+export const MAX_REFINE_PEAKS = 5;
 
 /** Rows of one SR patch (SpotID is left 0; the caller numbers rows per frame). Pure. */
 export function srPatchRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] {
@@ -74,7 +90,8 @@ export function srPatchRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] 
     if (maxima.length === 0) return [];
     mode = maxima.length === 1 ? "com" : "pv";
   }
-  const rows = mode === "com" ? comRows(patch, o) : pvRows(patch, o);
+  const found = mode === "com" ? comRows(patch, o) : pvRows(patch, o);
+  const rows = o.raw && found.length > 0 ? refineOnRaw(found, o, o.raw) : found;
   let iMaxSum = 0;
   for (const r of rows) iMaxSum += r.iMax;
   for (const r of rows) {
@@ -199,6 +216,95 @@ function pvRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] {
     rec.maxZ = o.z00 + Math.floor(mx.row / s);
     rec.diffY = rec.maxY - yCen;
     rec.diffZ = rec.maxZ - zCen;
+    return rec;
+  });
+}
+
+/**
+ * The SR patch decides how many peaks there may be and roughly where; the raw counts decide
+ * which of them the data need and exactly where. The rows' positions seed one joint fit of
+ * MIDAS's pseudo-Voigt model (`fit2DPeaks` bounds: each centre within ±1 px of its seed) over the
+ * component's x1 pixels, so an isolated spot is localized as the native search does and a pair
+ * the SR resolved is fitted as two peaks on unsmoothed counts. Then backward elimination: the
+ * weakest peak is dropped while the fit without it is not worse by F ≥ {@link EXTRA_PEAK_MIN_F}.
+ * Only the brightest min({@link MAX_REFINE_PEAKS}, ⌊pixels/9⌋) SR peaks are tried (9 pixels per peak, as {@link pvRows} needs);
+ * rows keep their SR positions when the fit fails or the component has fewer than 9 pixels.
+ */
+export function refineOnRaw(
+  rows: PeakRecord[],
+  o: SrPatchInput,
+  raw: { patch: Float64Array; threshold: number },
+): PeakRecord[] {
+  const lr = o.lowResSize;
+  if (raw.patch.length !== lr * lr) {
+    throw new Error(`refineOnRaw: raw patch has ${raw.patch.length} values, expected ${lr}²`);
+  }
+  const idx: number[] = [];
+  for (let i = 0; i < raw.patch.length; i++) if (raw.patch[i] > 0) idx.push(i);
+  const m = idx.length;
+  if (m < 9) return rows;
+  const r = new Float64Array(m), eta = new Float64Array(m), value = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = idx[j], row = (i / lr) | 0, col = i - row * lr;
+    [r[j], eta[j]] = pixelREta(o.y00 + col, o.z00 + row, o.ybc, o.zbc);
+    value[j] = raw.patch[i];
+  }
+  const allSeeds = rows.map((q) => {
+    const col = Math.min(lr - 1, Math.max(0, Math.round(q.yCen - o.y00)));
+    const row = Math.min(lr - 1, Math.max(0, Math.round(q.zCen - o.z00)));
+    return { r: q.radius, eta: q.eta, value: Math.max(raw.patch[row * lr + col], raw.threshold) };
+  });
+  const fitOf = (keep: readonly number[]) => {
+    try {
+      return fitPseudoVoigtRegion({ r, eta, value }, keep.map((k) => allSeeds[k]), {
+        threshold: raw.threshold,
+      });
+    } catch {
+      return null;
+    }
+  };
+  // At most one peak per 9 pixels (as pvRows): the brightest SR peaks first.
+  let keep = rows.map((_, k) => k).sort((a, b) => rows[b].iMax - rows[a].iMax)
+    .slice(0, Math.min(MAX_REFINE_PEAKS, Math.floor(m / 9))).sort((a, b) => a - b);
+  let fit = fitOf(keep);
+  if (!fit) return rows;
+  while (keep.length > 1) {
+    const peaks = fit.peaks;
+    let weakest = 0;
+    for (let j = 1; j < peaks.length; j++) if (peaks[j].iMax < peaks[weakest].iMax) weakest = j;
+    const fewer = keep.filter((_, j) => j !== weakest);
+    const alt = fitOf(fewer);
+    if (!alt) break;
+    const dof = m - (1 + 8 * keep.length);
+    const ssr = fit.retVal ** 2, ssrFewer = alt.retVal ** 2;
+    const f = dof > 0 && ssr > 0 ? ((ssrFewer - ssr) / 8) / (ssr / dof) : Infinity;
+    if (f >= EXTRA_PEAK_MIN_F) break;
+    keep = fewer;
+    fit = alt;
+  }
+  const bg = fit.bg, returnCode = fit.returnCode, retVal = fit.retVal;
+  return fit.peaks.map((p, j) => {
+    const rec = { ...rows[keep[j]] };
+    rec.radius = p.r;
+    rec.eta = p.eta;
+    rec.yCen = o.ybc + p.r * Math.sin(p.eta * DEG2RAD);
+    rec.zCen = o.zbc + p.r * Math.cos(p.eta * DEG2RAD);
+    rec.integratedIntensity = p.integratedIntensity;
+    rec.iMax = p.iMax;
+    rec.nrPixels = p.nrPixels;
+    rec.sigmaR = Math.max(p.sigmaGR, p.sigmaLR);
+    rec.sigmaEta = Math.max(p.sigmaGEta, p.sigmaLEta);
+    rec.sigmaGR = p.sigmaGR;
+    rec.sigmaLR = p.sigmaLR;
+    rec.sigmaGEta = p.sigmaGEta;
+    rec.sigmaLEta = p.sigmaLEta;
+    rec.mu = p.mu;
+    rec.bg = bg;
+    rec.returnCode = returnCode;
+    rec.retVal = retVal;
+    rec.fitRmse = retVal;
+    rec.diffY = rec.maxY - rec.yCen;
+    rec.diffZ = rec.maxZ - rec.zCen;
     return rec;
   });
 }

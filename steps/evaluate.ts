@@ -5,7 +5,9 @@
  * Inputs: `peaks` (a MIDAS peak-table directory with `Temp/AllPeaks_PS.bin` or `_PS.csv`),
  * `truth` (truth.tsv), optionally `baseline` (a second peak table, e.g. the native search,
  * reported side by side) and `scan` (the simulated MIDAS directory or `.MIDAS.zip`, for the raw
- * x1 crops of the example patches). Output `report/`: `report.md`, `metrics.json`
+ * x1 crops of the example patches). When `peaks` kept its SR patches (`process --saveSRpatches`:
+ * `SR_out/SR_patches/`), each example row also shows the SR patch of the pair, so it reads
+ * x1 → SR → fit. Output `report/`: `report.md`, `metrics.json`
  * (`{ runs: [{ label, metrics }] }`, NaN written as null) and the PNGs the report links.
  * Metric definitions: evaluation/metrics.ts.
  *
@@ -23,6 +25,7 @@ import { examplePanels, pickExamplePairs } from "../evaluation/examples.ts";
 import { evaluatePeaks, type Evaluation } from "../evaluation/metrics.ts";
 import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluation/peak_table.ts";
 import { type FigureImage, formatReport, reportFigures } from "../evaluation/report.ts";
+import { openSrPatches, type SrPatchFrame } from "../evaluation/sr_patches.ts";
 import { parseTruthTable, type TruthSpots } from "../evaluation/truth_table.ts";
 import { patchPanel } from "../plot/patches.ts";
 import { encodePng } from "../plot/png.ts";
@@ -96,7 +99,15 @@ export const evaluateStep = defineStep({
     const figures: FigureImage[] = reportFigures(runs);
     const notes: string[] = [];
     if (p.examplePairs > 0) {
-      const examples = await exampleFigure(ctx.inputs.scan, truth, runs, tables, p, notes);
+      const examples = await exampleFigure(
+        ctx.inputs.scan,
+        ctx.inputs.peaks,
+        truth,
+        runs,
+        tables,
+        p,
+        notes,
+      );
       if (examples) figures.push(examples);
     }
     for (const f of figures) await Deno.writeFile(`${dir}/${f.file}`, encodePng(f.image));
@@ -115,6 +126,7 @@ export const evaluateStep = defineStep({
 /** The example-patch figure, or undefined when there is no close pair to show. */
 async function exampleFigure(
   scan: string | undefined,
+  peaksDir: string,
   truth: TruthSpots,
   runs: readonly { label: string; evaluation: Evaluation }[],
   tables: readonly { table: PeakTable }[],
@@ -150,9 +162,25 @@ async function exampleFigure(
   } else {
     notes.push("No scan wired: example patches show the fitted models only (no x1 crop).");
   }
+  // SR patches of run 0 (the `peaks` input), for the pairs' frames only.
+  const srSource = await openSrPatches(peaksDir);
+  let srFrames: { s: number; get(frame: number): SrPatchFrame | undefined } | undefined;
+  if (srSource) {
+    const byFrame = new Map<number, SrPatchFrame>();
+    for (const f of new Set(pairs.map((q) => q.frame))) {
+      const sr = await srSource.read(f);
+      if (sr) byFrame.set(f, sr);
+    }
+    srFrames = { s: srSource.s, get: (f) => byFrame.get(f) };
+  }
   notes.push(
     "Example patches: ○ truth, × peaks; the 'fit' panels re-render each run's pseudo-Voigt " +
-      "peak rows. SR images are not shown yet (they live in patch-indexed predictions).",
+      "peak rows. " +
+      (srSource
+        ? `The SRx${srSource.s} panels show ${runs[0].label}'s saved SR patch (raw network ` +
+          "output) over the x1 crop's area, with run markers on the SR grid."
+        : "SR images are not shown (the peak directory has no SR_out/SR_patches; run process " +
+          "with saveSRpatches)."),
   );
   const rows = examplePanels({
     pairs,
@@ -163,14 +191,15 @@ async function exampleFigure(
     nY,
     nZ,
     halfPx: p.patchHalfPx,
+    srFrames,
   });
+  const what = srFrames
+    ? `x1 crop, SRx${srFrames.s} patch and fitted models`
+    : "x1 crop and fitted models";
   return {
     file: "example_patches.png",
-    caption:
-      `Example close pairs: x1 detector crop and fitted models (○ truth, × peaks); row labels judge ${
-        runs[0].label
-      }`,
-    image: patchPanel({ title: "Close pairs: x1 crop and fitted models", rows }),
+    caption: `Example close pairs: ${what} (○ truth, × peaks); row labels judge ${runs[0].label}`,
+    image: patchPanel({ title: `Close pairs: ${what}`, rows }),
   };
 }
 

@@ -3,6 +3,7 @@ import { encodeAllPeaksPS } from "../midas/peak_table.ts";
 import { writeMidasZip } from "../midas/zip_writer.ts";
 import { assert, assertClose, assertEquals } from "../evaluation/_test_util.ts";
 import { FIXTURE_TRUTH_TSV, fixturePeakFrames, frameOf, peakRow } from "../evaluation/fixture.ts";
+import { writeNpy } from "../nn/io/npy.ts";
 import { decodePng } from "../plot/_test_util.ts";
 import { evaluateParams, evaluateStep } from "./evaluate.ts";
 
@@ -33,6 +34,82 @@ async function writeScan(dir: string): Promise<void> {
     scanParameters: { start: 0, step: 0.25 },
   });
 }
+
+/** Runs the step on `dir`'s peaks/truth/scan (no baseline) into `dir/<out>`. */
+async function evaluateInto(dir: string, out: string): Promise<void> {
+  await Deno.mkdir(`${dir}/${out}`);
+  await evaluateStep.run({
+    params: v.parse(evaluateParams, { label: "SR" }),
+    inputs: {
+      peaks: `${dir}/peaks`,
+      truth: `${dir}/truth.tsv`,
+      baseline: undefined,
+      scan: `${dir}/scan`,
+    },
+    outDir: `${dir}/${out}`,
+    output: (name) => `${dir}/${out}/${evaluateStep.outputs[name].path}`,
+    checkpointDir: `${dir}/${out}`,
+    log: { info() {}, warn() {}, progress() {} },
+    signal: new AbortController().signal,
+    threads: 1,
+  });
+}
+
+Deno.test("evaluate shows the saved SR patch between the x1 crop and the fit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "srmidas_eval_sr_" });
+  try {
+    await Deno.mkdir(`${dir}/peaks/Temp`, { recursive: true });
+    await Deno.mkdir(`${dir}/scan`);
+    await Deno.writeTextFile(`${dir}/truth.tsv`, FIXTURE_TRUTH_TSV);
+    await Deno.writeFile(
+      `${dir}/peaks/Temp/AllPeaks_PS.bin`,
+      encodeAllPeaksPS(fixturePeakFrames()),
+    );
+    await writeScan(`${dir}/scan`);
+    await evaluateInto(dir, "plain");
+    // process --saveSRpatches layout: frame 1 (the E–F pair, first example row) has one 20² patch
+    // at detector (10, 10), super-resolved ×4; frames 0 and 2 have none.
+    const sp = `${dir}/peaks/SR_out/SR_patches`;
+    await Deno.mkdir(sp, { recursive: true });
+    await writeNpy(`${sp}/000001_SRx1_exp.npy`, new Float32Array(400), [1, 1, 20, 20]);
+    const sr = Float32Array.from({ length: 80 * 80 }, (_, i) => (i % 80) / 80);
+    await writeNpy(`${sp}/000001_SRx4_pred.npy`, sr, [1, 1, 80, 80]);
+    await Deno.writeTextFile(
+      `${sp}/000001_patches_info.csv`,
+      ",Y00,Z00,nr_pixels_in_patch,patches_Isum,n_peaks_in_patches\n0,10,10,9,1000,1\n",
+    );
+    await evaluateInto(dir, "sr");
+
+    const md = await Deno.readTextFile(`${dir}/sr/report/report.md`);
+    assert(md.includes("x1 crop, SRx4 patch and fitted models"), "caption names the SR panel");
+    const plain = decodePng(await Deno.readFile(`${dir}/plain/report/example_patches.png`));
+    const png = decodePng(await Deno.readFile(`${dir}/sr/report/example_patches.png`));
+    // One more 160 px cell + 12 px gap per row: columns x1, SRx4, fit SR.
+    assertEquals(png.width - plain.width, 172, "one SR column");
+    assertEquals(png.height, plain.height);
+    // The SR cell of row 0 starts at 8 + label width + one column; the label width is what the
+    // total width leaves: W = 8 + labelW + 3·172.
+    const x0 = png.width - 3 * 172 + 172, y0 = 38 + 14 + 8, z = 160 / 60;
+    // Frame 1's peak (20.2, 20) in the crop from (13, 13) at ×4: SR (30.3, 29.5) on the 60² grid.
+    const cx = x0 + (30.3 + 0.5) * z, cy = y0 + (29.5 + 0.5) * z;
+    let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    for (let y = y0; y < y0 + 160; y++) {
+      for (let x = x0; x < x0 + 160; x++) {
+        const o = 4 * (y * png.width + x);
+        if (png.data[o] === 0xff && png.data[o + 1] === 0x30 && png.data[o + 2] === 0x30) {
+          [minX, maxX] = [Math.min(minX, x), Math.max(maxX, x)];
+          [minY, maxY] = [Math.min(minY, y), Math.max(maxY, y)];
+        }
+      }
+    }
+    assert(Number.isFinite(minX), "a peak marker is drawn on the SR panel");
+    // The × is drawn twice, 1 px apart: its box is centred half a pixel right of the point.
+    assertClose((minX + maxX) / 2, cx + 0.5, 1.5, "marker column");
+    assertClose((minY + maxY) / 2, cy, 1.5, "marker row");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
 
 Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", async () => {
   const dir = await Deno.makeTempDir({ prefix: "srmidas_eval_" });

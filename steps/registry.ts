@@ -34,6 +34,14 @@ export const STEP_MODULES: Record<string, { module: string; summary: string }> =
     module: "./process.ts",
     summary: "super-resolved peak search on a MIDAS scan (the main job)",
   },
+  "bundle-models": {
+    module: "./bundle_models.ts",
+    summary: "gather trained models with cards into a models/ folder for process",
+  },
+  "compare": {
+    module: "./compare.ts",
+    summary: "one table over several evaluate reports",
+  },
   "evaluate": {
     module: "./evaluate.ts",
     summary: "compare a peak table with a simulation's truth",
