@@ -154,11 +154,16 @@ Deno.test("process rejects bad inputs before any frame", async () => {
     msg.includes("batch_size: missing key") && msg.includes("peak_find_args.min_d: missing key"),
     msg,
   );
-  // 5. srfac > 1 without models
+  // 5. srfac > 1 with a config naming a model that is nowhere (not bundled, no override)
+  const noModel = JSON.parse(
+    await Deno.readTextFile(new URL("../configs/sr_config.default.json", import.meta.url)),
+  );
+  noModel.mods_to_use.SRx2.mod_dir = "x9_x2";
+  await Deno.writeTextFile(`${bad}/nomodel.json`, JSON.stringify(noModel));
   await noProgress(
     { srfac: 2 },
-    { scan: sim.scan, models: `${bad}/nomodels` },
-    "no model folder found",
+    { scan: sim.scan, models: `${bad}/nomodels`, config: `${bad}/nomodel.json` },
+    "mods_to_use.SRx2.mod_dir 'x9_x2': no model folder found",
   );
   // 6. model factor mismatch: the SRx2 slot holds an x1→x4 model
   await tinyModels(`${bad}/models`, [["x1_x2", 1, 4]]);
