@@ -3,18 +3,24 @@
  * (ONNX training-step graph) on onnxruntime-node, and the same work in PyTorch
  * (`/usr/bin/python3` with torch, subprocess, same thread count) when available, with the ratio.
  *
- * Run: `deno run -A bench/nn_bench.ts [--arch 64-5-r_32-5-r_1-5-s] [--sizes 40,80] [--threads 2]`
- * (`deno bench -A bench/nn_bench.ts` runs a quick inference case only).
+ * Run: `deno run -A bench/nn_bench.ts [--arch A --sizes 40,80] [--threads 2] [--nchwc 0|1]`.
+ * Without `--arch` it runs the issue #5 cases: `64-5-r_32-5-r_1-5-s` at 40, 80 and 160, and the
+ * seed's 7-layer `256-5-r_…_1-5-s` at 40 (smaller batches, it is ~20× the work). Batches are
+ * inference 256 / training 64 at ≤40 px, 128 / 16 above, 64 / 16 for the 7-layer net; override
+ * with `--infer-batch` / `--train-batch`. `--nchwc 0` times the portable training graph (no
+ * NCHWc kernels). `--skip-infer` times training only. A line per case is printed as it finishes.
+ * (`deno bench -A bench/nn_bench.ts` runs a quick inference case only.)
  * Check that the machine is otherwise idle: a second busy process slows 2-thread ORT ~2.2×.
  * @module
  */
 import { archCost, paramSpecs, parseArch } from "../nn/arch.ts";
 import { Rng } from "../nn/rng.ts";
-import { type F32, OrtSession, Predictor } from "../nn/session.ts";
+import { type F32, nchwcBlockSize, OrtSession, Predictor } from "../nn/session.ts";
 import { adamScalars, buildTrainModel } from "../nn/train_graph.ts";
 import { initParams } from "../nn/trainer.ts";
 
 interface Row {
+  arch: string;
   size: number;
   inferBatch: number;
   inferPatchesPerS: number;
@@ -63,12 +69,13 @@ async function ortTraining(
   batch: number,
   threads: number,
   steps: number,
+  nchwcBlock: number,
 ): Promise<number> {
   const arch = parseArch(archText);
   const specs = paramSpecs(arch, 1);
   const params = initParams(arch, 1, new Rng(1));
   const session = await OrtSession.create(
-    buildTrainModel(arch, 1, { loss: "mse", outputPrediction: true }),
+    buildTrainModel(arch, 1, { loss: "mse", outputPrediction: true, nchwcBlock }),
     { threads },
   );
   const feeds: Record<string, F32> = {
@@ -114,15 +121,17 @@ def best(fn, reps):
     for _ in range(reps):
         t0 = time.perf_counter(); fn(); b = min(b, time.perf_counter() - t0)
     return b
-x = torch.rand(ib, 1, size, size)
-with torch.no_grad():
-    ti = best(lambda: net(x), 3)
+ti = 0
+if ib > 0:
+    x = torch.rand(ib, 1, size, size)
+    with torch.no_grad():
+        ti = ib / best(lambda: net(x), 3)
 opt = torch.optim.Adam(net.parameters(), lr=1e-4)
 xt, yt = torch.rand(tb, 1, size, size), torch.rand(tb, 1, size, size)
 def step():
     opt.zero_grad(); loss = torch.nn.functional.mse_loss(net(xt), yt); loss.backward(); opt.step()
 tt = best(step, steps)
-print(json.dumps({"infer": ib / ti, "train": tb / tt, "version": torch.__version__}))
+print(json.dumps({"infer": ti, "train": tb / tt, "version": torch.__version__}))
 `;
 
 async function torchRun(
@@ -166,44 +175,62 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && Deno.args[i + 1] ? Deno.args[i + 1] : fallback;
 }
 
+const SEED_ARCH = "256-5-r_128-5-r_64-5-r_32-5-r_16-5-r_8-5-r_1-5-s";
+
 async function main(): Promise<void> {
-  const archText = arg("arch", "64-5-r_32-5-r_1-5-s");
-  const sizes = arg("sizes", "40,80").split(",").map(Number);
+  const archArg = arg("arch", "");
+  const cases: [string, number][] = archArg
+    ? arg("sizes", "40,80").split(",").map((v) => [archArg, Number(v)])
+    : [
+      ["64-5-r_32-5-r_1-5-s", 40],
+      ["64-5-r_32-5-r_1-5-s", 80],
+      ["64-5-r_32-5-r_1-5-s", 160],
+      [SEED_ARCH, 40],
+    ];
   const threads = Number(arg("threads", "2"));
-  const arch = parseArch(archText);
-  console.log(
-    `arch ${arch.text}, ${threads} threads, loadavg ${
-      (await Deno.readTextFile("/proc/loadavg")).trim()
-    }`,
-  );
+  const nchwcBlock = arg("nchwc", "1") === "0" ? 0 : await nchwcBlockSize();
+  const skipInfer = Deno.args.includes("--skip-infer");
+  const load = async () => (await Deno.readTextFile("/proc/loadavg")).trim();
+  console.log(`${threads} threads, NCHWc block ${nchwcBlock}, loadavg ${await load()}`);
   const rows: Row[] = [];
-  for (const size of sizes) {
-    const inferBatch = size <= 40 ? 256 : 128;
-    const trainBatch = size <= 40 ? 64 : 16;
+  for (const [archText, size] of cases) {
+    // MAC per pixel: 53.6 k for the 3-layer net, 1.1 M for the seed's 7-layer one.
+    const big = archCost(parseArch(archText), 1, size, size).macsPerPatch / size ** 2 > 2e5;
+    const inferBatch = Number(arg("infer-batch", String(big ? 64 : size <= 40 ? 256 : 128)));
+    const trainBatch = Number(arg("train-batch", String(big ? 16 : size <= 40 ? 64 : 16)));
+    const steps = big ? 3 : 4;
     const row: Row = {
+      arch: archText,
       size,
-      inferBatch,
-      inferPatchesPerS: await ortInference(archText, size, inferBatch, threads),
+      inferBatch: skipInfer ? 0 : inferBatch,
+      inferPatchesPerS: skipInfer ? NaN : await ortInference(archText, size, inferBatch, threads),
       trainBatch,
-      trainSamplesPerS: await ortTraining(archText, size, trainBatch, threads, 4),
+      trainSamplesPerS: await ortTraining(archText, size, trainBatch, threads, steps, nchwcBlock),
     };
-    const t = await torchRun(archText, size, inferBatch, trainBatch, threads, 4);
+    const t = await torchRun(archText, size, row.inferBatch, trainBatch, threads, steps);
     if (t) {
-      row.torchInfer = t.infer;
+      row.torchInfer = skipInfer ? undefined : t.infer;
       row.torchTrain = t.train;
       if (rows.length === 0) console.log(`torch ${t.version} from /usr/bin/python3`);
     }
+    console.log(
+      `${archText} ${size}×${size}: train b${trainBatch} ORT ${
+        row.trainSamplesPerS.toFixed(1)
+      } vs torch ${row.torchTrain?.toFixed(1) ?? "–"} samples/s → ${
+        row.torchTrain ? (row.trainSamplesPerS / row.torchTrain).toFixed(2) : "–"
+      }× (loadavg ${await load()})`,
+    );
     rows.push(row);
   }
-  const f = (v: number | undefined, d = 0) => (v === undefined ? "–" : v.toFixed(d));
+  const f = (v: number | undefined, d = 0) => (v === undefined || isNaN(v) ? "–" : v.toFixed(d));
   console.log(
-    "| size | MAC/patch | infer b | ORT patches/s | GFLOP/s | torch patches/s | ORT/torch | train b | ORT samples/s | torch samples/s | ORT/torch |",
+    "| arch | size | MAC/patch | infer b | ORT patches/s | GFLOP/s | torch patches/s | ORT/torch | train b | ORT samples/s | torch samples/s | ORT/torch |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
-    const mac = archCost(arch, 1, r.size, r.size).macsPerPatch;
+    const mac = archCost(parseArch(r.arch), 1, r.size, r.size).macsPerPatch;
     console.log(
-      `| ${r.size}×${r.size} | ${(mac / 1e6).toFixed(1)} M | ${r.inferBatch} | ${
+      `| ${r.arch} | ${r.size}×${r.size} | ${(mac / 1e6).toFixed(1)} M | ${r.inferBatch || "–"} | ${
         f(r.inferPatchesPerS)
       } | ${f((2 * mac * r.inferPatchesPerS) / 1e9)} | ${f(r.torchInfer)} | ${
         r.torchInfer ? f(r.inferPatchesPerS / r.torchInfer, 2) : "–"
@@ -212,7 +239,7 @@ async function main(): Promise<void> {
       } |`,
     );
   }
-  console.log(`loadavg after ${(await Deno.readTextFile("/proc/loadavg")).trim()}`);
+  console.log(`loadavg after ${await load()}`);
 }
 
 if (import.meta.main) {

@@ -244,6 +244,14 @@ export function encodeModel(
     op.string(1, "");
     op.int(2, opts.opset ?? 17);
   });
+  // Contrib domains (ORT's com.microsoft.*) are all at version 1.
+  const domains = new Set(graph.nodes.map((n) => n.domain).filter((d): d is string => !!d));
+  for (const d of domains) {
+    w.message(8, (op) => {
+      op.string(1, d);
+      op.int(2, 1);
+    });
+  }
   return w.finish();
 }
 
@@ -302,17 +310,29 @@ export class GraphBuilder {
     inputs: string[],
     attrs: Record<string, AttrValue | TensorInit> = {},
     outputs: number | string[] = 1,
+    domain?: string,
   ): string[] {
     const outs = typeof outputs === "number"
       ? Array.from({ length: outputs }, () => this.fresh(op.toLowerCase()))
       : outputs;
-    this.nodes.push({ op, inputs, outputs: outs, name: `n${this.nodes.length}_${op}`, attrs });
+    const name = `n${this.nodes.length}_${op}`;
+    this.nodes.push({ op, inputs, outputs: outs, name, attrs, ...(domain ? { domain } : {}) });
     return outs;
   }
 
   /** Shorthand for a single-output node. */
   op(op: string, inputs: string[], attrs: Record<string, AttrValue | TensorInit> = {}): string {
     return this.node(op, inputs, attrs)[0];
+  }
+
+  /** A single-output node of a non-default operator domain (e.g. ORT's `com.microsoft.nchwc`). */
+  opIn(
+    domain: string,
+    op: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue | TensorInit> = {},
+  ): string {
+    return this.node(op, inputs, attrs, 1, domain)[0];
   }
 
   /** Declares a float (or other) graph input. */

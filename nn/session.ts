@@ -21,6 +21,7 @@ import * as ort from "onnxruntime-node";
 import { type Arch, archCost, parseArch } from "./arch.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
 import { onnxPathOf, readModelCard } from "./model_card.ts";
+import { GraphBuilder } from "./onnx_proto.ts";
 
 /** A float32 tensor crossing the ORT boundary. */
 export interface F32 {
@@ -73,6 +74,33 @@ export class OrtSession {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+let blockProbe: Promise<number> | undefined;
+
+/**
+ * ORT's NCHWc block size on this CPU (16 with AVX-512, 8 with AVX2), found by running a tiny
+ * `com.microsoft.nchwc` ReorderInput model once per process; 0 if that op is unavailable. Feeds
+ * `TrainGraphOptions.nchwcBlock`.
+ */
+export function nchwcBlockSize(): Promise<number> {
+  blockProbe ??= (async () => {
+    const g = new GraphBuilder("nchwc_probe");
+    const x = g.input("x", [1, 4, 1, 1]);
+    g.output(g.opIn("com.microsoft.nchwc", "ReorderInput", [x]), [1, "C", 1, 1], "y");
+    try {
+      const s = await OrtSession.create(g.toModel(), { threads: 1 });
+      try {
+        const r = await s.run({ x: { data: new Float32Array(4), dims: [1, 4, 1, 1] } });
+        return r.y.dims[1];
+      } finally {
+        await s.release();
+      }
+    } catch {
+      return 0;
+    }
+  })();
+  return blockProbe;
 }
 
 /**

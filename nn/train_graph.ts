@@ -15,8 +15,22 @@
  * - input gradient `flip`: Conv(dZ, spatially flipped Wᵀ); `convT`: ConvTranspose(dZ, W).
  * - weight gradient `conv`: Conv of batch-transposed tensors (cheap when Cin = 1); `shiftA`:
  *   K² shifted slices of the padded input + one Gemm; `shiftDz`: K² padded shifts of dZ + Gemm;
- *   `auto`: `conv` when Cin = 1, else shift whichever of input / dZ has fewer channels.
- * - ReLU backward is `dA·Sign(A)` (A ≥ 0 after ReLU), sigmoid `dA·A·(1−A)`, tanh `dA·(1−A²)`.
+ *   `shiftK`: K column shifts of the input and K row shifts of dZ (each one grouped Conv with
+ *   constant one-hot kernels) + one batched MatMul whose (ky, kx) blocks are all of dW, so only
+ *   K·(Cin+Cout) instead of K²·min(Cin, Cout) shifted channels are written (1.5× faster at
+ *   64→32, 1.3× at 256→128); `unfoldA` / `unfoldDz`: all K² shifts of the input (or of dZ)
+ *   as one grouped one-hot Conv + a MatMul batched over n with the other tensor as is (K²·Cin or
+ *   K²·Cout shifted channels, no transposes: for Cin = 1 or Cout = 1); `auto`: whichever of
+ *   `shiftK` / `unfoldA` / `unfoldDz` writes the fewest shifted channels.
+ * - ReLU backward is `dA·Cast(A > 0)`, sigmoid `dA·A·(1−A)`, tanh `dA·(1−A²)`.
+ * - `nchwcBlock` (onnxruntime CPU only): forward and `flip` input-gradient convs whose channel
+ *   counts are multiples of the block run as ORT's NCHWc Conv (activation fused), with the
+ *   weights reordered in the graph; activations stay blocked between such convs and are
+ *   reordered to NCHW only where a weight gradient, bias gradient or shuffle needs them.
+ *
+ * Measured (bench/RESULTS.md "Neural engine", 40×40 b64, 64-5-r_32-5-r_1-5-s): the old
+ * `shiftDz` Pad+Concat chain was 46% of a step; `shiftK`/`unfold*` and NCHWc make training
+ * 1.2–1.4× faster (samples/s) across 40–160 px and the 7-layer seed net.
  *
  * @example
  * ```ts
@@ -32,7 +46,14 @@ import { GraphBuilder } from "./onnx_proto.ts";
 import type { LossKind } from "./reference.ts";
 
 /** Weight-gradient formulation (see module doc). */
-export type WGrad = "auto" | "conv" | "shiftA" | "shiftDz";
+export type WGrad =
+  | "auto"
+  | "conv"
+  | "shiftA"
+  | "shiftDz"
+  | "shiftK"
+  | "unfoldA"
+  | "unfoldDz";
 /** Input-gradient formulation (see module doc). */
 export type DGrad = "flip" | "convT";
 
@@ -47,14 +68,157 @@ export interface TrainGraphOptions {
   outputPrediction?: boolean;
   /** Also output `grad_<name>` for every parameter (gradient tests). */
   outputGradients?: boolean;
+  /**
+   * ORT's NCHWc block size ({@link nchwcBlockSize} in session.ts; 0 or unset = portable graph).
+   * When set, convolutions whose channel counts fit the blocked layout (forward and input
+   * gradient) run as ORT's `com.microsoft.nchwc` Conv with the weights reordered in the graph,
+   * the kernels ORT uses for inference with constant weights (1.3–1.4× faster than Conv with
+   * weights as inputs). Such a graph only runs on onnxruntime's CPU provider.
+   */
+  nchwcBlock?: number;
+}
+
+const NCHWC = "com.microsoft.nchwc";
+
+/**
+ * A tensor in NCHW and/or ORT's blocked NCHWc layout ([N, C/B, H, W, B] data under the shape
+ * [N, C, H, W]); the missing one is made on first use (ReorderOutput / ReorderInput) and kept.
+ */
+interface Val {
+  c: number;
+  nchw?: string;
+  blk?: string;
+}
+
+function nchwOf(g: GraphBuilder, v: Val): string {
+  v.nchw ??= g.opIn(NCHWC, "ReorderOutput", [v.blk!], { channels: { int: v.c } });
+  return v.nchw;
+}
+
+function blockedOf(g: GraphBuilder, v: Val): string {
+  v.blk ??= g.opIn(NCHWC, "ReorderInput", [v.nchw!]);
+  return v.blk;
+}
+
+/**
+ * Whether a cin→cout conv can run as NCHWc Conv: cout a multiple of the block and cin either a
+ * multiple (blocked input, filter OIHWBiBo) or below 8 (NCHW input, filter OIHWBo), as in ORT's
+ * own NchwcTransformer.
+ */
+function blockable(block: number, cin: number, cout: number): boolean {
+  return block > 0 && cout % block === 0 && (cin < 8 || cin % block === 0);
+}
+
+/** W [Cout, Cin, K, K] reordered into the NCHWc Conv's filter layout (shape kept nominal). */
+function reorderFilter(
+  g: GraphBuilder,
+  w: string,
+  cout: number,
+  cin: number,
+  k: number,
+  block: number,
+): string {
+  const ob = cout / block;
+  const split = cin < 8 ? [ob, block, cin, k, k] : [ob, block, cin / block, block, k, k];
+  // OIHWBo: [Co/B, Ci, K, K, Bo]; OIHWBiBo: [Co/B, Ci/B, K, K, Bi, Bo].
+  const perm = cin < 8 ? [0, 2, 3, 4, 1] : [0, 2, 4, 5, 3, 1];
+  const t = g.op("Transpose", [g.op("Reshape", [w, g.constInt64("shape", split)])], { perm });
+  return g.op("Reshape", [t, g.constInt64("shape", [cout, cin, k, k])]);
+}
+
+const FUSED_ACT: Record<Activation, Record<string, string | number[]> | null> = {
+  r: { activation: "Relu" },
+  s: { activation: "Sigmoid" },
+  t: { activation: "Tanh" },
+  lr: { activation: "LeakyRelu", activation_params: [0.01] },
+  n: null,
+};
+
+/** NCHWc Conv (+ fused activation) of `x`; returns the blocked output. */
+function blockedConv(
+  g: GraphBuilder,
+  x: Val,
+  w: string,
+  b: string | null,
+  cin: number,
+  cout: number,
+  k: number,
+  act: Activation,
+  block: number,
+): Val {
+  const p = (k - 1) >> 1;
+  const input = cin < 8 ? nchwOf(g, x) : blockedOf(g, x);
+  const inputs = [input, reorderFilter(g, w, cout, cin, k, block)];
+  if (b) inputs.push(b);
+  const y = g.opIn(NCHWC, "Conv", inputs, {
+    kernel_shape: [k, k],
+    pads: [p, p, p, p],
+    ...(FUSED_ACT[act] ?? {}),
+  });
+  return { c: cout, blk: y };
+}
+
+/** The forward pass over {@link Val}s: blocked convs where {@link blockable}, else as inference. */
+function emitForwardBlocked(
+  g: GraphBuilder,
+  arch: Arch,
+  x: string,
+  params: string[],
+  inChannels: number,
+  block: number,
+): { output: Val; layers: { input: Val; output: Val }[] } {
+  const shapes = layerShapes(arch, inChannels);
+  let a: Val = { c: inChannels, nchw: x };
+  let pi = 0;
+  const layers: { input: Val; output: Val }[] = [];
+  arch.layers.forEach((l, li) => {
+    const input = a;
+    if (l.kind === "conv") {
+      const cin = shapes[li].cin;
+      if (blockable(block, cin, l.outChannels)) {
+        a = blockedConv(
+          g,
+          a,
+          params[pi],
+          params[pi + 1],
+          cin,
+          l.outChannels,
+          l.kernel,
+          l.act,
+          block,
+        );
+      } else {
+        const p = (l.kernel - 1) >> 1;
+        let z = g.op("Conv", [nchwOf(g, a), params[pi], params[pi + 1]], {
+          kernel_shape: [l.kernel, l.kernel],
+          pads: [p, p, p, p],
+        });
+        const act = FUSED_ACT[l.act];
+        if (act) {
+          const op = act.activation as string;
+          z = g.op(op, [z], op === "LeakyRelu" ? { alpha: 0.01 } : {});
+        }
+        a = { c: l.outChannels, nchw: z };
+      }
+      pi += 2;
+    } else {
+      const z = g.op("DepthToSpace", [nchwOf(g, a)], { blocksize: l.factor, mode: "CRD" });
+      a = { c: shapes[li].cout, nchw: z };
+    }
+    layers.push({ input, output: a });
+  });
+  return { output: a, layers };
 }
 
 const BIG = Number.MAX_SAFE_INTEGER;
 
 function emitActBackward(g: GraphBuilder, act: Activation, a: string, da: string): string {
   switch (act) {
-    case "r":
-      return g.op("Mul", [da, g.op("Sign", [a])]);
+    case "r": {
+      // Cast(A > 0), not Sign(A): same mask, but ORT's Sign is ~3× slower (single-threaded).
+      const pos = g.op("Greater", [a, g.constFloat("zero", [0], [])]);
+      return g.op("Mul", [da, g.op("Cast", [pos], { to: 1 })]);
+    }
     case "s":
       return g.op("Mul", [da, g.op("Mul", [a, g.op("Sub", [g.constFloat("one", [1], []), a])])]);
     case "t":
@@ -79,10 +243,20 @@ function emitWeightGrad(
   k: number,
 ): string {
   const p = (k - 1) >> 1;
+  // Shifted channels each formulation writes (the cost that dominated in the profiles).
+  const costs: [WGrad, number][] = [
+    ["shiftK", k * (cin + cout)],
+    ["unfoldA", k * k * cin],
+    ["unfoldDz", k * k * cout],
+  ];
+  const kind = mode !== "auto" ? mode : costs.reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+  if (kind === "shiftK") return emitWeightGradShiftK(g, a, dz, cin, cout, k);
+  if (kind === "unfoldA" || kind === "unfoldDz") {
+    return emitWeightGradUnfold(g, kind, a, dz, cin, cout, k);
+  }
   const at = g.op("Transpose", [a], { perm: [1, 0, 2, 3] }); // [Cin, N, H, W]
   const apad = p === 0 ? at : g.op("Pad", [at, g.constInt64("pads", [0, 0, p, p, 0, 0, p, p])]);
   const dzt = g.op("Transpose", [dz], { perm: [1, 0, 2, 3] }); // [Cout, N, H, W]
-  const kind = mode === "auto" ? (cin === 1 ? "conv" : cin <= cout ? "shiftA" : "shiftDz") : mode;
   if (kind === "conv") {
     // Batch acts as the reduction channel: [Cin, N, Hp, Wp] ⋆ [Cout, N, H, W] → [Cin, Cout, K, K].
     const dwt = g.op("Conv", [apad, dzt]);
@@ -125,6 +299,89 @@ function emitWeightGrad(
   return g.op("Reshape", [t, g.constInt64("shape", [cout, cin, k, k])]);
 }
 
+/**
+ * `shiftK` weight gradient. With Hp = H + 2p rows: AX[n, (i,kx), yp, x] = Apad[n, i, yp, x+kx]
+ * and DY[n, (o,ky), yp, x] = dZ[n, o, yp−ky, x] (zero outside), so
+ * Σ_{n,yp,x} DY[n,(o,ky),·]·AX[n,(i,kx),·] = dW[o, i, ky, kx]. The shifts are grouped Convs with
+ * constant one-hot kernels (one pass each, no Pad/Concat chains); the contraction is a MatMul
+ * batched over n (no batch transposes) and a ReduceSum over n.
+ */
+function emitWeightGradShiftK(
+  g: GraphBuilder,
+  a: string,
+  dz: string,
+  cin: number,
+  cout: number,
+  k: number,
+): string {
+  const p = (k - 1) >> 1;
+  const ex = new Float32Array(cin * k * k); // [Cin·K, 1, 1, K]: channel i·K+kx picks column kx
+  for (let i = 0; i < cin; i++) for (let kx = 0; kx < k; kx++) ex[(i * k + kx) * k + kx] = 1;
+  const ax = g.op("Conv", [a, g.initializer(g.fresh("c_shiftx"), ex, [cin * k, 1, 1, k])], {
+    group: cin,
+    kernel_shape: [1, k],
+    pads: [p, p, p, p],
+  }); // [N, Cin·K, Hp, W]
+  const ey = new Float32Array(cout * k * k); // [Cout·K, 1, K, 1]: channel o·K+ky picks row 2p−ky
+  for (let o = 0; o < cout; o++) {
+    for (let ky = 0; ky < k; ky++) ey[(o * k + ky) * k + 2 * p - ky] = 1;
+  }
+  const dy = g.op("Conv", [dz, g.initializer(g.fresh("c_shifty"), ey, [cout * k, 1, k, 1])], {
+    group: cout,
+    kernel_shape: [k, 1],
+    pads: [2 * p, 0, 2 * p, 0],
+  }); // [N, Cout·K, Hp, W]
+  const flat = (v: string, c: number) => g.op("Reshape", [v, g.constInt64("shape", [0, c, -1])]);
+  const axT = g.op("Transpose", [flat(ax, cin * k)], { perm: [0, 2, 1] }); // fused into MatMul
+  const prod = g.op("MatMul", [flat(dy, cout * k), axT]); // [N, Cout·K, Cin·K]
+  const sum = g.op("ReduceSum", [prod, g.constInt64("axes", [0])], { keepdims: 0 });
+  const r = g.op("Reshape", [sum, g.constInt64("shape", [cout, k, cin, k])]); // [o, ky, i, kx]
+  return g.op("Transpose", [r], { perm: [0, 2, 1, 3] });
+}
+
+/**
+ * `unfoldA`: AU[n, (i,ky,kx), y, x] = Apad[n, i, y+ky, x+kx] (one grouped one-hot Conv), then
+ * dW[o, (i,ky,kx)] = Σ_n dZ[n, o, ·]·AU[n, (i,ky,kx), ·] — already OIHW order. `unfoldDz`:
+ * DU[n, (o,ky,kx), u, v] = dZ[n, o, u+p−ky, v+p−kx] (zero outside), then
+ * dW[(o,ky,kx), i] = Σ_n DU[n, (o,ky,kx), ·]·A[n, i, ·].
+ */
+function emitWeightGradUnfold(
+  g: GraphBuilder,
+  kind: "unfoldA" | "unfoldDz",
+  a: string,
+  dz: string,
+  cin: number,
+  cout: number,
+  k: number,
+): string {
+  const p = (k - 1) >> 1;
+  const k2 = k * k;
+  const c = kind === "unfoldA" ? cin : cout;
+  const e = new Float32Array(c * k2 * k2); // [C·K², 1, K, K]
+  for (let ch = 0; ch < c; ch++) {
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        const tap = kind === "unfoldA" ? ky * k + kx : (2 * p - ky) * k + 2 * p - kx;
+        e[(ch * k2 + ky * k + kx) * k2 + tap] = 1;
+      }
+    }
+  }
+  const unfolded = g.op(
+    "Conv",
+    [kind === "unfoldA" ? a : dz, g.initializer(g.fresh(`c_${kind}`), e, [c * k2, 1, k, k])],
+    { group: c, kernel_shape: [k, k], pads: [p, p, p, p] },
+  );
+  const flat = (v: string, ch: number) => g.op("Reshape", [v, g.constInt64("shape", [0, ch, -1])]);
+  const [lhs, rhs] = kind === "unfoldA"
+    ? [flat(dz, cout), flat(unfolded, cin * k2)]
+    : [flat(unfolded, cout * k2), flat(a, cin)];
+  const prod = g.op("MatMul", [lhs, g.op("Transpose", [rhs], { perm: [0, 2, 1] })]);
+  const sum = g.op("ReduceSum", [prod, g.constInt64("axes", [0])], { keepdims: 0 });
+  if (kind === "unfoldA") return g.op("Reshape", [sum, g.constInt64("shape", [cout, cin, k, k])]);
+  const r = g.op("Reshape", [sum, g.constInt64("shape", [cout, k, k, cin])]);
+  return g.op("Transpose", [r], { perm: [0, 3, 1, 2] });
+}
+
 function emitInputGrad(g: GraphBuilder, mode: DGrad, w: string, dz: string, k: number): string {
   const p = (k - 1) >> 1;
   const pads = [p, p, p, p];
@@ -138,6 +395,27 @@ function emitInputGrad(g: GraphBuilder, mode: DGrad, w: string, dz: string, k: n
     g.constInt64("steps", [-1, -1]),
   ]);
   return g.op("Conv", [dz, wf], { pads });
+}
+
+/** Input gradient as an NCHWc Conv of dZ with the flipped, transposed W (`flip` blocked). */
+function emitInputGradBlocked(
+  g: GraphBuilder,
+  w: string,
+  dz: Val,
+  cin: number,
+  cout: number,
+  k: number,
+  block: number,
+): Val {
+  const wt = g.op("Transpose", [w], { perm: [1, 0, 2, 3] });
+  const wf = g.op("Slice", [
+    wt,
+    g.constInt64("starts", [-1, -1]),
+    g.constInt64("ends", [-BIG, -BIG]),
+    g.constInt64("axes", [2, 3]),
+    g.constInt64("steps", [-1, -1]),
+  ]); // [Cin, Cout, K, K]: a conv from Cout to Cin channels
+  return blockedConv(g, dz, wf, null, cout, cin, k, "n", block);
 }
 
 /** Inverse of DepthToSpace(CRD): SpaceToDepth gives DCR channel order, Gather reorders it. */
@@ -170,8 +448,19 @@ export function buildTrainModel(
   const ms = specs.map((s) => g.input(`m_${s.name}`, s.dims));
   const vs = specs.map((s) => g.input(`v_${s.name}`, s.dims));
 
-  const fwd = emitForward(g, arch, x, names);
-  const pred = fwd.output;
+  const block = opts.nchwcBlock ?? 0;
+  const fwd = block ? emitForwardBlocked(g, arch, x, names, inChannels, block) : (() => {
+    const f = emitForward(g, arch, x, names);
+    const val = (v: string, c: number): Val => ({ c, nchw: v });
+    return {
+      output: val(f.output, io.outChannels),
+      layers: f.layers.map((l, li) => ({
+        input: val(l.input, shapes[li].cin),
+        output: val(l.output, shapes[li].cout),
+      })),
+    };
+  })();
+  const pred = nchwOf(g, fwd.output);
 
   // Loss and dL/dP; numel from the runtime shape so any N, H, W works.
   const d = g.op("Sub", [pred, y]);
@@ -195,28 +484,38 @@ export function buildTrainModel(
   // Layers at or before the first conv need no input gradient.
   const firstConv = arch.layers.findIndex((l) => l.kind === "conv");
   const grads: string[] = new Array(specs.length);
-  let da = dP;
+  let da: Val = { c: io.outChannels, nchw: dP };
   let pi = specs.length;
   for (let li = arch.layers.length - 1; li >= firstConv; li--) {
     const l = arch.layers[li];
     const { input, output } = fwd.layers[li];
+    const cin = shapes[li].cin;
     if (l.kind === "shuffle") {
-      da = emitShuffleBackward(g, da, l.factor, shapes[li].cout);
+      da = { c: cin, nchw: emitShuffleBackward(g, nchwOf(g, da), l.factor, shapes[li].cout) };
       continue;
     }
     pi -= 2;
-    const dz = emitActBackward(g, l.act, output, da);
-    grads[pi + 1] = g.op("ReduceSum", [dz, g.constInt64("axes", [0, 2, 3])], { keepdims: 0 });
+    // Elementwise in the blocked layout when both operands have it (same element order).
+    const dz: Val = da.blk && output.blk
+      ? { c: l.outChannels, blk: emitActBackward(g, l.act, output.blk, da.blk) }
+      : { c: l.outChannels, nchw: emitActBackward(g, l.act, nchwOf(g, output), nchwOf(g, da)) };
+    const dzN = nchwOf(g, dz);
+    grads[pi + 1] = g.op("ReduceSum", [dzN, g.constInt64("axes", [0, 2, 3])], { keepdims: 0 });
     grads[pi] = emitWeightGrad(
       g,
       opts.wgrad ?? "auto",
-      input,
-      dz,
-      shapes[li].cin,
+      nchwOf(g, input),
+      dzN,
+      cin,
       l.outChannels,
       l.kernel,
     );
-    if (li > firstConv) da = emitInputGrad(g, opts.dgrad ?? "flip", names[pi], dz, l.kernel);
+    if (li > firstConv) {
+      const dgrad = opts.dgrad ?? "flip";
+      da = dgrad === "flip" && blockable(block, l.outChannels, cin)
+        ? emitInputGradBlocked(g, names[pi], dz, cin, l.outChannels, l.kernel, block)
+        : { c: cin, nchw: emitInputGrad(g, dgrad, names[pi], dzN, l.kernel) };
+    }
   }
 
   g.output(loss, [], "loss");

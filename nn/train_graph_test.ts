@@ -1,6 +1,6 @@
 import { type Arch, archIO, paramSpecs, parseArch } from "./arch.ts";
 import { type LossKind, referenceLossAndGrads } from "./reference.ts";
-import { OrtSession } from "./session.ts";
+import { nchwcBlockSize, OrtSession } from "./session.ts";
 import { adamScalars, buildTrainModel, type DGrad, type WGrad } from "./train_graph.ts";
 import { assert, assertClose, pythonWith, relL2, testData } from "./test_util.ts";
 
@@ -39,13 +39,20 @@ function setup(arch: Arch, seed: number) {
   };
 }
 
-async function checkGrads(text: string, loss: LossKind, wgrad: WGrad, dgrad: DGrad): Promise<void> {
+async function checkGrads(
+  text: string,
+  loss: LossKind,
+  wgrad: WGrad,
+  dgrad: DGrad,
+  nchwcBlock = 0,
+): Promise<void> {
   const arch = parseArch(text);
   const { specs, feeds, p64, x, y } = setup(arch, 21);
   const model = buildTrainModel(arch, CIN, {
     loss,
     wgrad,
     dgrad,
+    nchwcBlock,
     outputGradients: true,
     outputPrediction: true,
   });
@@ -57,7 +64,8 @@ async function checkGrads(text: string, loss: LossKind, wgrad: WGrad, dgrad: DGr
     assert(relL2(out.pred.data, ref.output.data) < 1e-6, "pred");
     specs.forEach((sp, i) => {
       const e = relL2(out[`grad_${sp.name}`].data, ref.grads[i]);
-      assert(e < 1e-5, `${text} ${loss} ${wgrad}/${dgrad} grad_${sp.name}: relative L2 ${e}`);
+      const what = `${text} ${loss} ${wgrad}/${dgrad} nchwc ${nchwcBlock}`;
+      assert(e < 1e-5, `${what} grad_${sp.name}: relative L2 ${e}`);
     });
   } finally {
     await s.release();
@@ -73,8 +81,29 @@ for (
   ] as const
 ) {
   Deno.test(`training graph gradients of ${text} (${loss}) match the float64 reference`, async () => {
-    for (const wgrad of ["auto", "conv", "shiftA", "shiftDz"] as const) {
+    for (
+      const wgrad of ["auto", "conv", "shiftA", "shiftDz", "shiftK", "unfoldA", "unfoldDz"] as const
+    ) {
       for (const dgrad of ["flip", "convT"] as const) await checkGrads(text, loss, wgrad, dgrad);
+    }
+  });
+}
+
+for (
+  const [text, loss] of [
+    ["16-3-r_32-3-lr_16-3-t_1-3-s", "mse"],
+    ["16-3-s_16-1-n_32-3-r_16-3-r_ps2_1-3-s", "mae"],
+    ["8-3-r_16-3-r_1-3-s", "mse"],
+  ] as const
+) {
+  Deno.test(`NCHWc training graph gradients of ${text} (${loss}) match the float64 reference`, async () => {
+    const block = await nchwcBlockSize();
+    if (!block) {
+      console.log("  skipped: this onnxruntime has no com.microsoft.nchwc ops");
+      return;
+    }
+    for (const dgrad of ["flip", "convT"] as const) {
+      await checkGrads(text, loss, "auto", dgrad, block);
     }
   });
 }

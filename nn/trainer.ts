@@ -33,7 +33,7 @@ import { AbsErrorStats, type ErrorSummary } from "./error_stats.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
 import type { LossKind } from "./reference.ts";
 import { Rng } from "./rng.ts";
-import { type F32, memoryBoundedBatch, OrtSession } from "./session.ts";
+import { type F32, memoryBoundedBatch, nchwcBlockSize, OrtSession } from "./session.ts";
 import { adamScalars, buildTrainModel, type DGrad, type WGrad } from "./train_graph.ts";
 
 /** A batch of samples, contiguous: x [k, C, H, W], y [k, Cout, Ho, Wo]. */
@@ -121,6 +121,11 @@ export interface TrainOptions {
   initialWeights?: Float32Array[];
   wgrad?: WGrad;
   dgrad?: DGrad;
+  /**
+   * Run blocked convolutions through ORT's NCHWc kernels (default true where this onnxruntime
+   * has them, see `TrainGraphOptions.nchwcBlock`); false builds the portable graph.
+   */
+  nchwc?: boolean;
   onEpoch?: (m: EpochMetrics) => void;
   /** Checked after every epoch (after its checkpoint): stops cleanly with `stopped: true`. */
   signal?: AbortSignal;
@@ -350,6 +355,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
       loss,
       wgrad: opts.wgrad,
       dgrad: opts.dgrad,
+      nchwcBlock: opts.nchwc === false ? 0 : await nchwcBlockSize(),
       outputPrediction: true,
     }),
     { threads: opts.threads },
