@@ -29,7 +29,7 @@
  */
 import { comPatchPeaks } from "../fitting/patch_peaks.ts";
 import { peakLocalMax } from "../fitting/local_max.ts";
-import { fitPseudoVoigtRegion } from "../fitting/pv_fit.ts";
+import { fitPseudoVoigtRegion, type FittedPeak, type RegionFit } from "../fitting/pv_fit.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
 
 /** Per-patch inputs of {@link srPatchRows}. */
@@ -192,35 +192,48 @@ function pvRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] {
   } catch {
     return [];
   }
-  const s2 = s * s;
   return fit.peaks.map((p, j) => {
-    const yCen = o.ybc + p.r * Math.sin(p.eta * DEG2RAD);
-    const zCen = o.zbc + p.r * Math.cos(p.eta * DEG2RAD);
-    const rec = baseRecord(o, yCen, zCen);
-    rec.radius = p.r;
-    rec.eta = p.eta;
-    rec.integratedIntensity = p.integratedIntensity;
     // The fitted IMax is per SR pixel; ×s² is the x1-pixel peak value for a smooth peak.
-    rec.iMax = p.iMax * s2;
-    rec.nrPixels = Math.round(p.nrPixels / s2);
-    rec.sigmaR = Math.max(p.sigmaGR, p.sigmaLR);
-    rec.sigmaEta = Math.max(p.sigmaGEta, p.sigmaLEta);
-    rec.sigmaGR = p.sigmaGR;
-    rec.sigmaLR = p.sigmaLR;
-    rec.sigmaGEta = p.sigmaGEta;
-    rec.sigmaLEta = p.sigmaLEta;
-    rec.mu = p.mu;
-    rec.bg = fit.bg;
-    rec.returnCode = fit.returnCode;
-    rec.retVal = fit.retVal;
-    rec.fitRmse = fit.retVal;
+    const rec = withFit(baseRecord(o, 0, 0), p, fit!, o, s * s);
     const mx = maxima[j];
     rec.maxY = o.y00 + Math.floor(mx.col / s);
     rec.maxZ = o.z00 + Math.floor(mx.row / s);
-    rec.diffY = rec.maxY - yCen;
-    rec.diffZ = rec.maxZ - zCen;
+    rec.diffY = rec.maxY - rec.yCen;
+    rec.diffZ = rec.maxZ - rec.zCen;
     return rec;
   });
+}
+
+/**
+ * `rec` with the fitted peak's position (Y/Z from R/Eta), intensity, widths and the region fit's
+ * BG and status. `pixelArea` converts per-pixel quantities of a fit on an SR grid (s²) to x1.
+ */
+function withFit(
+  rec: PeakRecord,
+  p: FittedPeak,
+  fit: RegionFit,
+  o: SrPatchInput,
+  pixelArea = 1,
+): PeakRecord {
+  rec.radius = p.r;
+  rec.eta = p.eta;
+  rec.yCen = o.ybc + p.r * Math.sin(p.eta * DEG2RAD);
+  rec.zCen = o.zbc + p.r * Math.cos(p.eta * DEG2RAD);
+  rec.integratedIntensity = p.integratedIntensity;
+  rec.iMax = p.iMax * pixelArea;
+  rec.nrPixels = Math.round(p.nrPixels / pixelArea);
+  rec.sigmaR = Math.max(p.sigmaGR, p.sigmaLR);
+  rec.sigmaEta = Math.max(p.sigmaGEta, p.sigmaLEta);
+  rec.sigmaGR = p.sigmaGR;
+  rec.sigmaLR = p.sigmaLR;
+  rec.sigmaGEta = p.sigmaGEta;
+  rec.sigmaLEta = p.sigmaLEta;
+  rec.mu = p.mu;
+  rec.bg = fit.bg;
+  rec.returnCode = fit.returnCode;
+  rec.retVal = fit.retVal;
+  rec.fitRmse = fit.retVal;
+  return rec;
 }
 
 /**
@@ -285,27 +298,9 @@ export function refineOnRaw(
     keep = fewer;
     fit = alt;
   }
-  const bg = fit.bg, returnCode = fit.returnCode, retVal = fit.retVal;
-  return fit.peaks.map((p, j) => {
-    const rec = { ...rows[keep[j]] };
-    rec.radius = p.r;
-    rec.eta = p.eta;
-    rec.yCen = o.ybc + p.r * Math.sin(p.eta * DEG2RAD);
-    rec.zCen = o.zbc + p.r * Math.cos(p.eta * DEG2RAD);
-    rec.integratedIntensity = p.integratedIntensity;
-    rec.iMax = p.iMax;
-    rec.nrPixels = p.nrPixels;
-    rec.sigmaR = Math.max(p.sigmaGR, p.sigmaLR);
-    rec.sigmaEta = Math.max(p.sigmaGEta, p.sigmaLEta);
-    rec.sigmaGR = p.sigmaGR;
-    rec.sigmaLR = p.sigmaLR;
-    rec.sigmaGEta = p.sigmaGEta;
-    rec.sigmaLEta = p.sigmaLEta;
-    rec.mu = p.mu;
-    rec.bg = bg;
-    rec.returnCode = returnCode;
-    rec.retVal = retVal;
-    rec.fitRmse = retVal;
+  const final = fit;
+  return final.peaks.map((p, j) => {
+    const rec = withFit({ ...rows[keep[j]] }, p, final, o);
     rec.diffY = rec.maxY - rec.yCen;
     rec.diffZ = rec.maxZ - rec.zCen;
     return rec;
