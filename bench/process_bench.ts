@@ -20,8 +20,8 @@
  * representative only with trained models; inference time depends on the architecture only.
  * @module
  */
-import * as v from "valibot";
-import { simulateParams, simulateStep } from "../steps/simulate.ts";
+import { testContext } from "../engine/test_context.ts";
+import { simulateStep } from "../steps/simulate.ts";
 import { type ProcessOptions, runProcess, type StageTimes } from "../process/run.ts";
 import { labelComponents } from "../fitting/components.ts";
 import { thresholdFrame } from "../fitting/native_search.ts";
@@ -138,16 +138,13 @@ console.log(
 );
 try {
   let t = performance.now();
-  await simulateStep.run({
-    params: v.parse(simulateParams, { name: "bench", seed: 11, nFrames, mode: "realistic" }),
-    inputs: { grains: undefined, hkls: undefined },
-    outDir: dir,
-    output: (n) => `${dir}/${simulateStep.outputs[n].path}`,
-    checkpointDir: dir,
-    log: { info() {}, warn() {}, progress() {} },
-    signal: new AbortController().signal,
-    threads: 1,
-  });
+  const sim = await testContext(
+    simulateStep,
+    { name: "bench", seed: 11, nFrames, mode: "realistic" },
+    { grains: undefined, hkls: undefined },
+    { outDir: dir, checkpointDir: dir },
+  );
+  await simulateStep.run(sim.ctx);
   console.log(
     `simulated ${nFrames} × 2048² realistic frames in ${
       ((performance.now() - t) / 1000).toFixed(1)

@@ -188,3 +188,24 @@ export function formatReport(opts: {
   if (opts.notes?.length) lines.push("## Notes", "", ...opts.notes.map((n) => `- ${n}`), "");
   return lines.join("\n");
 }
+
+/** What `metrics.json` of a report holds (NaN written as null). */
+export interface ReportMetrics {
+  title: string;
+  runs: ReportRun[];
+}
+
+/** Writes `<dir>/metrics.json` for {@link readReportMetrics} (evaluate and compare reports). */
+export async function writeReportMetrics(dir: string, m: ReportMetrics): Promise<void> {
+  await Deno.writeTextFile(`${dir}/metrics.json`, JSON.stringify(m, null, 2) + "\n");
+}
+
+/** Reads a report folder's `metrics.json`; errors name the file and the field. */
+export async function readReportMetrics(dir: string): Promise<ReportMetrics> {
+  const path = `${dir}/metrics.json`;
+  const j = JSON.parse(await Deno.readTextFile(path));
+  if (!Array.isArray(j?.runs) || j.runs.some((r: any) => typeof r?.label !== "string")) {
+    throw new Error(`${path}: field runs must be a list of { label, metrics }`);
+  }
+  return { title: typeof j.title === "string" ? j.title : dir, runs: j.runs };
+}

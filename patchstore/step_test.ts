@@ -5,6 +5,7 @@ import { makeMidasDir, MIDAS_FIXTURE } from "./testdata_midas.ts";
 import { PatchstoreReader } from "./h5.ts";
 import { BEAM_Y_COLUMN, BEAM_Z_COLUMN, readPeakbankCsv, writePeakbankCsv } from "./peakbank_csv.ts";
 import { syntheticPeakbank } from "./testdata.ts";
+import { testContext } from "../engine/test_context.ts";
 import { assert } from "./test_assert.ts";
 
 Deno.test("create_patchstore step: runs on a peakbank file and reports progress", async () => {
@@ -17,27 +18,22 @@ Deno.test("create_patchstore step: runs on a peakbank file and reports progress"
     assert(peakbankBeamCentre(pb)?.y === 1024, "beam centre column");
     await writePeakbankCsv(`${dir}/pb.csv`, pb);
     await Deno.mkdir(`${dir}/out`);
-    const progress: number[] = [];
-    const warnings: string[] = [];
-    const params = v.parse(createPatchstoreStep.params, {
-      n_patches: 5,
-      cvsz: 26,
-      srfac_list: "1-8",
-      nPeak: "1-2",
-      pSepMax: 8,
-      seed: 11,
-      savename: "x.h5",
-    });
-    await createPatchstoreStep.run({
-      params,
-      inputs: { peakbank: `${dir}/pb.csv` },
-      outDir: `${dir}/out`,
-      output: (name) => `${dir}/out/${createPatchstoreStep.outputs[name].path}`,
-      checkpointDir: `${dir}/ckpt`,
-      log: { info() {}, warn: (m) => warnings.push(m), progress: (d) => progress.push(d) },
-      signal: new AbortController().signal,
-      threads: 1,
-    });
+    const { ctx, logs } = await testContext(
+      createPatchstoreStep,
+      {
+        n_patches: 5,
+        cvsz: 26,
+        srfac_list: "1-8",
+        nPeak: "1-2",
+        pSepMax: 8,
+        seed: 11,
+        savename: "x.h5",
+      },
+      { peakbank: `${dir}/pb.csv` },
+      { outDir: `${dir}/out`, base: dir },
+    );
+    await createPatchstoreStep.run(ctx);
+    const progress = logs.progress.map(([d]) => d), warnings = logs.warn;
     const r = await PatchstoreReader.open(`${dir}/out/patchstore.h5`);
     try {
       assert(r.factors.join() === "1,8" && r.count >= 1 && r.count <= 5, `${r.factors} ${r.count}`);
@@ -58,25 +54,21 @@ Deno.test("create_peakbank step: MIDAS dir → peakbank CSV that create_patchsto
   try {
     const dir = await makeMidasDir(root, "scan", "bin");
     await Deno.mkdir(`${root}/out`);
-    const progress: number[] = [];
-    const params = v.parse(createPeakbankStep.params, {
-      cvsz: 16,
-      I_thresh: 20,
-      peak_recon_err_threshold: "None",
-      midas_dir: [dir],
-      save_frame_gen: "false",
-    });
-    assert(params.peak_recon_err_threshold === null, "None → no threshold");
-    await createPeakbankStep.run({
-      params,
-      inputs: { scan: [dir], peaks: [] },
-      outDir: `${root}/out`,
-      output: (name) => `${root}/out/${createPeakbankStep.outputs[name].path}`,
-      checkpointDir: `${root}/ckpt`,
-      log: { info() {}, warn() {}, progress: (d) => progress.push(d) },
-      signal: new AbortController().signal,
-      threads: 1,
-    });
+    const { ctx, logs } = await testContext(
+      createPeakbankStep,
+      {
+        cvsz: 16,
+        I_thresh: 20,
+        peak_recon_err_threshold: "None",
+        midas_dir: [dir],
+        save_frame_gen: "false",
+      },
+      { scan: [dir], peaks: [] },
+      { outDir: `${root}/out`, base: root },
+    );
+    assert(ctx.params.peak_recon_err_threshold === null, "None → no threshold");
+    await createPeakbankStep.run(ctx);
+    const progress = logs.progress.map(([d]) => d);
     const pb = await readPeakbankCsv(`${root}/out/df_peakbank.csv`);
     assert(pb.length === 3 && pb.text.SourceDir[0] === dir, `rows ${pb.length}`);
     assert(

@@ -3,8 +3,8 @@
  * @module
  */
 
-import * as v from "valibot";
-import { simulateParams, simulateStep } from "../steps/simulate.ts";
+import { testContext } from "../engine/test_context.ts";
+import { simulateStep } from "../steps/simulate.ts";
 import { exportModel, initParams, parseArch, Rng } from "../nn/mod.ts";
 export {
   assert,
@@ -35,17 +35,13 @@ export async function simulateScan(
   extra: Record<string, unknown> = {},
 ): Promise<{ dir: string; scan: string; truth: string }> {
   const dir = await Deno.makeTempDir({ prefix: "srm_proc_sim_" });
-  const params = v.parse(simulateParams, { ...SIM_PARAMS, ...extra });
-  await simulateStep.run({
-    params,
-    inputs: { grains: undefined, hkls: undefined },
-    outDir: dir,
-    output: (n) => `${dir}/${simulateStep.outputs[n].path}`,
-    checkpointDir: dir,
-    log: { info() {}, warn() {}, progress() {} },
-    signal: new AbortController().signal,
-    threads: 1,
-  });
+  const { ctx } = await testContext(
+    simulateStep,
+    { ...SIM_PARAMS, ...extra },
+    { grains: undefined, hkls: undefined },
+    { outDir: dir, checkpointDir: dir },
+  );
+  await simulateStep.run(ctx);
   return { dir, scan: `${dir}/scan`, truth: `${dir}/truth.tsv` };
 }
 

@@ -21,8 +21,8 @@ import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
 import { type ModelCard, readModelCard } from "../nn/model_card.ts";
 import type { EpochMetrics } from "../nn/trainer.ts";
-import { formatReport, type ReportRun } from "../evaluation/report.ts";
-import { MODEL_KEYS, type ModelKey } from "../models/mod.ts";
+import { formatReport, readReportMetrics, type ReportRun } from "../evaluation/report.ts";
+import { MODEL_KEYS, type ModelKey, modelKeyFor } from "../models/mod.ts";
 import { lineChart } from "../plot/chart.ts";
 import { encodePng } from "../plot/png.ts";
 
@@ -58,7 +58,9 @@ export const bundleModelsStep = defineStep({
   async run(ctx) {
     const out = ctx.output("models");
     await Deno.mkdir(out, { recursive: true });
-    const evaluation = ctx.inputs.report ? await readReportRuns(ctx.inputs.report) : undefined;
+    const evaluation = ctx.inputs.report
+      ? (await readReportMetrics(ctx.inputs.report)).runs
+      : undefined;
     const workflowName = ctx.inputs.workflow?.split("/").pop();
     if (ctx.inputs.workflow) {
       await Deno.copyFile(ctx.inputs.workflow, `${out}/${workflowName}`);
@@ -68,12 +70,11 @@ export const bundleModelsStep = defineStep({
       const src = ctx.inputs[key];
       if (!src) continue;
       const card = await readModelCard(`${src}/model.json`);
-      const expect = key.slice(1).split("_x").map(Number);
-      if (card.srfacIn !== expect[0] || card.srfacOut !== expect[1]) {
+      if (modelKeyFor(Number(card.srfacIn), Number(card.srfacOut)) !== key) {
         throw new Error(
-          `bundle-models: input ${key} (${src}/model.json) has srfacIn ${card.srfacIn} → srfacOut ${card.srfacOut}, expected ${
-            expect[0]
-          } → ${expect[1]}`,
+          `bundle-models: input ${key} (${src}/model.json) is a ${
+            modelKeyFor(Number(card.srfacIn), Number(card.srfacOut))
+          } model (srfacIn → srfacOut)`,
         );
       }
       const dir = `${out}/${key}`;
@@ -129,16 +130,6 @@ async function readHistory(path: string): Promise<EpochMetrics[]> {
     if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
-}
-
-/** The runs of an evaluate report's `metrics.json`. */
-export async function readReportRuns(reportDir: string): Promise<ReportRun[]> {
-  const path = `${reportDir}/metrics.json`;
-  const j = JSON.parse(await Deno.readTextFile(path));
-  if (!Array.isArray(j?.runs) || j.runs.some((r: any) => typeof r?.label !== "string")) {
-    throw new Error(`${path}: field runs must be a list of { label, metrics }`);
-  }
-  return j.runs;
 }
 
 /** The headline numbers of one evaluated run (for the JSON card). */

@@ -14,8 +14,12 @@
  */
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
-import { formatReport, type ReportRun } from "../evaluation/report.ts";
-import { readReportRuns } from "./bundle_models.ts";
+import {
+  formatReport,
+  readReportMetrics,
+  type ReportRun,
+  writeReportMetrics,
+} from "../evaluation/report.ts";
 
 export const compareParams = v.object({
   title: v.optional(v.string(), "Comparison"),
@@ -37,8 +41,8 @@ export const compareStep = defineStep({
     const runs: ReportRun[] = [];
     const seen = new Set<string>();
     for (const dir of ctx.inputs.reports) {
-      const title = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)).title ?? dir;
-      for (const r of await readReportRuns(dir)) {
+      const { title, runs: reportRuns } = await readReportMetrics(dir);
+      for (const r of reportRuns) {
         const same = `${r.label}\u0000${JSON.stringify(r.metrics)}`;
         if (seen.has(same)) continue;
         seen.add(same);
@@ -51,9 +55,6 @@ export const compareStep = defineStep({
       `${out}/report.md`,
       formatReport({ title: ctx.params.title, runs, figures: [] }),
     );
-    await Deno.writeTextFile(
-      `${out}/metrics.json`,
-      JSON.stringify({ title: ctx.params.title, runs }, null, 2) + "\n",
-    );
+    await writeReportMetrics(out, { title: ctx.params.title, runs });
   },
 });

@@ -24,7 +24,12 @@ import { openMidasZip } from "../midas/zip_reader.ts";
 import { examplePanels, pickExamplePairs } from "../evaluation/examples.ts";
 import { evaluatePeaks, type Evaluation } from "../evaluation/metrics.ts";
 import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluation/peak_table.ts";
-import { type FigureImage, formatReport, reportFigures } from "../evaluation/report.ts";
+import {
+  type FigureImage,
+  formatReport,
+  reportFigures,
+  writeReportMetrics,
+} from "../evaluation/report.ts";
 import { openSrPatches, type SrPatchFrame } from "../evaluation/sr_patches.ts";
 import { parseTruthTable, type TruthSpots } from "../evaluation/truth_table.ts";
 import { patchPanel } from "../plot/patches.ts";
@@ -116,10 +121,7 @@ export const evaluateStep = defineStep({
       `${dir}/report.md`,
       formatReport({ title: p.title, runs: reportRuns, figures, notes }),
     );
-    await Deno.writeTextFile(
-      `${dir}/metrics.json`,
-      JSON.stringify({ title: p.title, runs: reportRuns }, null, 2) + "\n",
-    );
+    await writeReportMetrics(dir, { title: p.title, runs: reportRuns });
   },
 });
 

@@ -1,11 +1,11 @@
-import * as v from "valibot";
 import { encodeAllPeaksPS } from "../midas/peak_table.ts";
 import { writeMidasZip } from "../midas/zip_writer.ts";
 import { assert, assertClose, assertEquals } from "../evaluation/_test_util.ts";
 import { FIXTURE_TRUTH_TSV, fixturePeakFrames, frameOf, peakRow } from "../evaluation/fixture.ts";
 import { writeNpy } from "../nn/io/npy.ts";
 import { decodePng } from "../plot/_test_util.ts";
-import { evaluateParams, evaluateStep } from "./evaluate.ts";
+import { testContext } from "../engine/test_context.ts";
+import { evaluateStep } from "./evaluate.ts";
 
 /** A 3-frame 128² uint16 scan with a Gaussian blob at every fixture truth spot of each frame. */
 async function writeScan(dir: string): Promise<void> {
@@ -38,21 +38,13 @@ async function writeScan(dir: string): Promise<void> {
 /** Runs the step on `dir`'s peaks/truth/scan (no baseline) into `dir/<out>`. */
 async function evaluateInto(dir: string, out: string): Promise<void> {
   await Deno.mkdir(`${dir}/${out}`);
-  await evaluateStep.run({
-    params: v.parse(evaluateParams, { label: "SR" }),
-    inputs: {
-      peaks: `${dir}/peaks`,
-      truth: `${dir}/truth.tsv`,
-      baseline: undefined,
-      scan: `${dir}/scan`,
-    },
-    outDir: `${dir}/${out}`,
-    output: (name) => `${dir}/${out}/${evaluateStep.outputs[name].path}`,
-    checkpointDir: `${dir}/${out}`,
-    log: { info() {}, warn() {}, progress() {} },
-    signal: new AbortController().signal,
-    threads: 1,
-  });
+  const { ctx } = await testContext(evaluateStep, { label: "SR" }, {
+    peaks: `${dir}/peaks`,
+    truth: `${dir}/truth.tsv`,
+    baseline: undefined,
+    scan: `${dir}/scan`,
+  }, { outDir: `${dir}/${out}`, checkpointDir: `${dir}/${out}` });
+  await evaluateStep.run(ctx);
 }
 
 Deno.test("evaluate shows the saved SR patch between the x1 crop and the fit", async () => {
@@ -127,27 +119,19 @@ Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", asyn
     const base = [[peakRow(10.5, 10, 100)], [], [peakRow(31.25, 30, 160)]].map(frameOf);
     await Deno.writeFile(`${dir}/base/Temp/AllPeaks_PS.bin`, encodeAllPeaksPS(base));
     await writeScan(`${dir}/scan`);
-    const progress: number[] = [];
     const out = `${dir}/out`;
-    await evaluateStep.run({
-      params: v.parse(evaluateParams, {
-        title: "Fixture check",
-        label: "SR",
-        baselineLabel: "native",
-      }),
-      inputs: {
-        peaks: `${dir}/peaks`,
-        truth: `${dir}/truth.tsv`,
-        baseline: `${dir}/base`,
-        scan: `${dir}/scan`,
-      },
-      outDir: out,
-      output: (name) => `${out}/${evaluateStep.outputs[name].path}`,
-      checkpointDir: out,
-      log: { info() {}, warn() {}, progress: (done) => progress.push(done) },
-      signal: new AbortController().signal,
-      threads: 1,
-    });
+    const { ctx, logs } = await testContext(evaluateStep, {
+      title: "Fixture check",
+      label: "SR",
+      baselineLabel: "native",
+    }, {
+      peaks: `${dir}/peaks`,
+      truth: `${dir}/truth.tsv`,
+      baseline: `${dir}/base`,
+      scan: `${dir}/scan`,
+    }, { outDir: out, checkpointDir: out });
+    await evaluateStep.run(ctx);
+    const progress = logs.progress.map(([done]) => done);
     const md = await Deno.readTextFile(`${out}/report/report.md`);
     assert(md.startsWith("# Fixture check"), "title");
     assert(md.includes("| metric | SR | native |"), "side-by-side columns");

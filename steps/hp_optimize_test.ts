@@ -1,5 +1,5 @@
 import { readModelCard } from "../nn/model_card.ts";
-import { testContext } from "../nn/io/step_context.ts";
+import { testContext } from "../engine/test_context.ts";
 import { makeTinyPatchstore } from "../nn/io/testdata.ts";
 import { assert } from "../nn/test_util.ts";
 import type { Study } from "../nn/hpo/tpe.ts";

@@ -1,7 +1,7 @@
 import { parseArch } from "../nn/arch.ts";
 import { exportModel } from "../nn/model_card.ts";
 import { readNpy } from "../nn/io/npy.ts";
-import { testContext } from "../nn/io/step_context.ts";
+import { testContext } from "../engine/test_context.ts";
 import { makeTinyPatchstore } from "../nn/io/testdata.ts";
 import { Rng } from "../nn/rng.ts";
 import { Predictor } from "../nn/session.ts";

@@ -1,5 +1,5 @@
 import { processStep } from "./process.ts";
-import { testContext } from "../nn/io/step_context.ts";
+import { testContext } from "../engine/test_context.ts";
 import {
   parsePeaksCsv,
   psCsvFileName,

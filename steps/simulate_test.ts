@@ -4,6 +4,7 @@ import { parseHklsCsv } from "../geometry/crystal.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
 import { prepareSimulation } from "../synthesis/simulation.ts";
 import { parseTruthTsv } from "../synthesis/truth.ts";
+import { testContext } from "../engine/test_context.ts";
 import { simulateParams, simulateStep, toSimulationSetup } from "./simulate.ts";
 
 /** A 256² detector with the rings scaled in (Lsd 0.25 m), 6 frames, 12 random grains. */
@@ -25,19 +26,14 @@ const PARAMS = {
 
 async function runStep(params: Record<string, unknown>) {
   const outDir = await Deno.makeTempDir({ prefix: "srmidas_sim_" });
-  const progress: number[] = [];
-  const p = v.parse(simulateParams, params);
-  await simulateStep.run({
-    params: p,
-    inputs: { grains: undefined, hkls: undefined },
-    outDir,
-    output: (name) => `${outDir}/${simulateStep.outputs[name].path}`,
-    checkpointDir: outDir,
-    log: { info() {}, warn() {}, progress: (done) => progress.push(done) },
-    signal: new AbortController().signal,
-    threads: 1,
-  });
-  return { outDir, progress, p };
+  const { ctx, logs } = await testContext(
+    simulateStep,
+    params,
+    { grains: undefined, hkls: undefined },
+    { outDir, checkpointDir: outDir },
+  );
+  await simulateStep.run(ctx);
+  return { outDir, progress: logs.progress.map(([done]) => done), p: ctx.params };
 }
 
 Deno.test("simulate step writes a MIDAS analysis directory and a truth table", async () => {

@@ -1,6 +1,6 @@
 import { readCheckpoint } from "../nn/checkpoint.ts";
 import { readModelCard } from "../nn/model_card.ts";
-import { testContext } from "../nn/io/step_context.ts";
+import { testContext } from "../engine/test_context.ts";
 import { makeTinyPatchstore } from "../nn/io/testdata.ts";
 import { assert } from "../nn/test_util.ts";
 import { trainStep } from "./train.ts";

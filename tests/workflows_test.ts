@@ -50,7 +50,7 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
 
     const changed = await loadWorkflow(file, {
       resolveStep,
-      set: [...TOY.slice(0, 4), "epochsX8=2", ...TOY.slice(5)],
+      set: [...TOY, "epochsX8=2"],
     });
     const plan = await planWorkflow(changed, { store });
     const rerun = plan.filter((e) => e.status === "run").map((e) => e.id.replace(/\[.*\]$/, ""));

@@ -1,17 +1,18 @@
 /**
- * A fabricated {@link StepContext} for running steps directly in tests (tmp dirs, captured logs).
+ * A fabricated {@link StepContext} for running a step directly, without the engine's store, in
+ * tests and benchmarks (temporary dirs, captured logs).
  *
  * @example
  * ```ts
- * import { testContext } from "./step_context.ts";
- * import { trainStep } from "../../steps/train.ts";
+ * import { testContext } from "./test_context.ts";
+ * import { trainStep } from "../steps/train.ts";
  * const { ctx } = await testContext(trainStep, { arch: "4-3-r_1-3-s" }, { patchstore: "pst.h5" });
  * await trainStep.run(ctx);
  * ```
  * @module
  */
 import * as v from "valibot";
-import type { AnyStep } from "../../engine/step.ts";
+import type { AnyStep } from "./step.ts";
 
 /** What {@link testContext} returns besides the context. */
 export interface TestContextLog {
@@ -28,6 +29,8 @@ export async function testContext(
   opts: {
     /** Parent of the temporary out/checkpoint dirs (default the system temp dir). */
     base?: string;
+    /** Use this existing folder as the output dir instead of a new temporary one. */
+    outDir?: string;
     checkpointDir?: string;
     signal?: AbortSignal;
     threads?: number;
@@ -35,7 +38,8 @@ export async function testContext(
   } = {},
   // deno-lint-ignore no-explicit-any
 ): Promise<{ ctx: any; outDir: string; logs: TestContextLog }> {
-  const outDir = await Deno.makeTempDir({ dir: opts.base, prefix: `srm_${step.name}_out_` });
+  const outDir = opts.outDir ??
+    await Deno.makeTempDir({ dir: opts.base, prefix: `srm_${step.name}_out_` });
   const checkpointDir = opts.checkpointDir ??
     await Deno.makeTempDir({ dir: opts.base, prefix: `srm_${step.name}_ck_` });
   const logs: TestContextLog = { info: [], warn: [], progress: [] };
