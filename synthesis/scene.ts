@@ -19,20 +19,16 @@
  */
 import { rEtaFromYZ } from "../geometry/detector.ts";
 import type { Spot } from "../geometry/forward.ts";
+import type { SpotShape } from "./render.ts";
 import { normalCdf, type RandomSource } from "./noise.ts";
 
 const DEG = Math.PI / 180;
 
-/** A spot with its rendering attributes: one truth-table row. */
-export interface SceneSpot extends Spot {
-  /** Peak value (counts) of the continuous profile at full ω weight (MIDAS IMax). */
-  iMax: number;
-  sigmaGRPx: number;
-  sigmaGEtaDeg: number;
-  sigmaLRPx: number;
-  sigmaLEtaDeg: number;
-  /** Lorentz fraction. */
-  mu: number;
+/**
+ * A spot with its rendering attributes: one truth-table row. Its profile (`iMax`, the peak value
+ * in counts at full ω weight, MIDAS IMax; widths; Lorentz fraction `mu`) is {@link SpotShape}'s.
+ */
+export interface SceneSpot extends Spot, Omit<SpotShape, keyof Spot> {
   /** Gaussian σ of the rocking curve in ω (0 = one frame). */
   omegaSigmaDeg: number;
   /** First frame the spot touches and its weight in each following frame (sum ≤ 1). */

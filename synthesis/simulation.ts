@@ -30,8 +30,14 @@ import { Rng } from "./noise.ts";
 import { randomGrains } from "./random_grains.ts";
 import { buildScene, midasScene, type PairPlan, type Range, type SceneSpot } from "./scene.ts";
 
+/** The detector-and-noise options a setup passes through to {@link FrameOptions} unchanged. */
+type NoiseSettings = Pick<
+  FrameOptions,
+  "pedestal" | "backgroundFlux" | "readSigma" | "saturationCounts" | "noise" | "subsample"
+>;
+
 /** Everything that defines a simulated scan (all optional except the seed). */
-export interface SimulationSetup {
+export interface SimulationSetup extends NoiseSettings {
   seed: number;
   mode?: "realistic" | "midas";
   detector?: Partial<DetectorGeometry>;
@@ -69,12 +75,6 @@ export interface SimulationSetup {
   decades?: number;
   saturatedFraction?: number;
   pairs?: PairPlan;
-  pedestal?: number;
-  backgroundFlux?: number;
-  readSigma?: number;
-  saturationCounts?: number;
-  noise?: boolean;
-  subsample?: number;
   /** MIDAS mode: PeakIntensity, GaussWidth (px), scan maximum (uint16 golden: 15000). */
   midasPeakIntensity?: number;
   midasGaussWidthPx?: number;
