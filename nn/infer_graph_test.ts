@@ -1,7 +1,7 @@
 import { paramSpecs, parseArch } from "./arch.ts";
-import { buildInferenceModel } from "./infer_graph.ts";
+import { buildInferenceModel, type ConvAlgo, planConvAlgos } from "./infer_graph.ts";
 import { referenceForward } from "./reference.ts";
-import { Predictor } from "./session.ts";
+import { memoryBoundedBatch, OrtSession, Predictor } from "./session.ts";
 import { assert, pythonWith, relL2, testData } from "./test_util.ts";
 
 const ARCHS = ["4-3-r_3-5-lr_1-3-s", "4-3-t_2-1-n_1-3-s", "8-3-r_4-3-s_ps2"];
@@ -57,6 +57,11 @@ Deno.test("inference models pass python3-onnx's full checker (optional)", async 
       const { arch, w32 } = weightsFor(text, 2);
       await Deno.writeFile(`${dir}/m${i}.onnx`, buildInferenceModel(arch, 2, { weights: w32 }));
     }
+    const wide = weightsFor("16-5-r_32-5-r_1-3-s", 1);
+    await Deno.writeFile(
+      `${dir}/fixed.onnx`,
+      buildInferenceModel(wide.arch, 1, { weights: wide.w32, fixedSize: { h: 9, w: 7 } }),
+    );
     const { arch } = weightsFor(ARCHS[0], 1);
     await Deno.writeFile(
       `${dir}/inputs.onnx`,
@@ -72,4 +77,73 @@ print("ok")`;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+// Every algorithm and every layout switch in one network: unfold (HWNC) → Winograd K=5 and K=3
+// (HWNC) → direct (NCHW) → shuffle → Winograd at the shuffled resolution → direct.
+Deno.test("fixed-size fast models (unfold, Winograd, direct, shuffle) match the reference", async () => {
+  const text = "8-3-r_8-5-lr_8-3-t_8-3-r_ps2_4-5-r_1-3-s";
+  const cin = 1, n = 3, h = 7, w = 9;
+  const { arch, w64, w32 } = weightsFor(text, cin);
+  const plans: ConvAlgo[][] = [
+    ["unfold", "winograd", "winograd", "direct", "direct", "winograd", "direct"],
+    ["direct", "direct", "unfold", "winograd", "direct", "unfold", "winograd"],
+  ];
+  const x = testData(n * cin * h * w, 31, 0, 1);
+  const ref = referenceForward(arch, cin, w64, x, n, h, w).output;
+  for (const convAlgos of plans) {
+    const model = buildInferenceModel(arch, cin, { weights: w32, fixedSize: { h, w }, convAlgos });
+    const s = await OrtSession.create(model, { threads: 1 });
+    try {
+      const y = (await s.run({ x: { data: Float32Array.from(x), dims: [n, cin, h, w] } })).y;
+      assert(y.dims.join() === [n, 1, 2 * h, 2 * w].join(), `dims ${y.dims}`);
+      const e = relL2(y.data, ref.data);
+      assert(e < 1e-5, `${convAlgos}: relative L2 ${e}`);
+    } finally {
+      await s.release();
+    }
+  }
+});
+
+Deno.test("planConvAlgos: Winograd for wide layers, unfold for the thin layer before them", () => {
+  const plan = (t: string) => planConvAlgos(parseArch(t), 1).join(",");
+  const seed = "256-5-r_128-5-r_64-5-r_32-5-r_16-5-r_8-5-r_1-5-s";
+  assert(plan(seed) === "unfold,winograd,winograd,winograd,direct,direct,direct", plan(seed));
+  assert(plan("128-5-r_64-5-r_1-5-s") === "unfold,winograd,direct");
+  // Thinner or 3×3 networks lose to ORT's Conv (the transforms cost more than they save).
+  assert(plan("64-5-r_32-5-r_1-5-s") === "direct,direct,direct");
+  assert(plan("128-3-r_128-3-r_1-3-s") === "direct,direct,direct");
+  assert(plan("32-3-r_16-3-r_4-3-s_ps2") === "direct,direct,direct,direct");
+  // A run grows backwards too; a join needs its own MACs.
+  assert(plan("16-5-r_64-5-r_256-5-r_1-5-s") === "unfold,winograd,winograd,direct");
+  assert(plan("64-9-r_32-9-r_1-5-s") === "direct,direct,direct", "K = 9 stays direct");
+});
+
+Deno.test("Predictor (convAlgo auto) runs a wide network per patch size like the reference", async () => {
+  const text = "32-5-r_256-5-r_1-3-s";
+  const { arch, w64, w32 } = weightsFor(text, 1);
+  assert(planConvAlgos(arch, 1).includes("winograd"));
+  const pred = await Predictor.create(arch, 1, w32, { threads: 1, maxBatch: 4 });
+  try {
+    for (const [h, w] of [[10, 10], [13, 6], [10, 10]]) {
+      const n = 6;
+      const x = testData(n * h * w, h + w, 0, 1);
+      const y = await pred.predict(Float32Array.from(x), n, h, w);
+      const e = relL2(y, referenceForward(arch, 1, w64, x, n, h, w).output.data);
+      assert(e < 1e-5, `${h}×${w}: relative L2 ${e}`);
+    }
+  } finally {
+    await pred.release();
+  }
+});
+
+Deno.test("memoryBoundedBatch counts Winograd's tiled tensors", () => {
+  const arch = parseArch("256-5-r_128-5-r_64-5-r_32-5-r_16-5-r_8-5-r_1-5-s");
+  const plain = memoryBoundedBatch(arch, 1, 40, 40, { maxBatch: 1000 });
+  const fast = memoryBoundedBatch(arch, 1, 40, 40, {
+    maxBatch: 1000,
+    plan: planConvAlgos(arch, 1),
+  });
+  // 256→128 at 40×40 in 4×4 tiles of 8×8: 100·64·(2·256 + 128) floats = 16.4 MB per patch.
+  assert(plain === 326 && fast === 65, `plain ${plain}, fast ${fast}`);
 });
