@@ -164,7 +164,7 @@ export class Predictor {
    * A predictor for `weights` (paramSpecs order, baked in as initializers); with
    * `convAlgo: "auto"` and wide layers, one Winograd/HWNC model per patch size.
    */
-  static async create(
+  static create(
     arch: Arch,
     inChannels: number,
     weights: Float32Array[],
@@ -174,7 +174,7 @@ export class Predictor {
       planConvAlgos(arch, inChannels).some((a) => a !== "direct");
     if (fast) {
       buildInferenceModel(arch, inChannels, { weights }); // validates the weights up front
-      return new Predictor(arch, inChannels, null, opts, weights);
+      return Promise.resolve(new Predictor(arch, inChannels, null, opts, weights));
     }
     return Predictor.fromModel(
       arch,
