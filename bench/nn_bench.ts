@@ -8,7 +8,7 @@
  * seed's 7-layer `256-5-r_…_1-5-s` at 40 (smaller batches, it is ~20× the work). Batches are
  * inference 256 / training 64 at ≤40 px, 128 / 16 above, 64 / 16 for the 7-layer net; override
  * with `--infer-batch` / `--train-batch`. `--nchwc 0` times the portable training graph (no
- * NCHWc kernels). `--skip-infer` times training only. A line per case is printed as it finishes.
+ * NCHWc kernels); `--fast 0` turns off the fixed-size Winograd/HWNC models (ORT Conv only). `--skip-infer` times training only. A line per case is printed as it finishes.
  * (`deno bench -A bench/nn_bench.ts` runs a quick inference case only.)
  * Check that the machine is otherwise idle: a second busy process slows 2-thread ORT ~2.2×.
  * @module
@@ -50,11 +50,13 @@ async function ortInference(
   size: number,
   batch: number,
   threads: number,
+  fast: boolean,
 ): Promise<number> {
   const arch = parseArch(archText);
   const pred = await Predictor.create(arch, 1, initParams(arch, 1, new Rng(1)), {
     threads,
     maxBatch: batch,
+    convAlgo: fast ? "auto" : "direct",
   });
   const x = randomInput(batch * size * size, 2);
   await pred.warmUp(size, size);
@@ -70,12 +72,18 @@ async function ortTraining(
   threads: number,
   steps: number,
   nchwcBlock: number,
+  fast: boolean,
 ): Promise<number> {
   const arch = parseArch(archText);
   const specs = paramSpecs(arch, 1);
   const params = initParams(arch, 1, new Rng(1));
   const session = await OrtSession.create(
-    buildTrainModel(arch, 1, { loss: "mse", outputPrediction: true, nchwcBlock }),
+    buildTrainModel(arch, 1, {
+      loss: "mse",
+      outputPrediction: true,
+      nchwcBlock,
+      ...(fast ? { fixedSize: { h: size, w: size } } : {}),
+    }),
     { threads },
   );
   const feeds: Record<string, F32> = {
@@ -190,8 +198,13 @@ async function main(): Promise<void> {
   const threads = Number(arg("threads", "2"));
   const nchwcBlock = arg("nchwc", "1") === "0" ? 0 : await nchwcBlockSize();
   const skipInfer = Deno.args.includes("--skip-infer");
+  const fast = arg("fast", "1") !== "0";
   const load = async () => (await Deno.readTextFile("/proc/loadavg")).trim();
-  console.log(`${threads} threads, NCHWc block ${nchwcBlock}, loadavg ${await load()}`);
+  console.log(
+    `${threads} threads, NCHWc block ${nchwcBlock}, Winograd/HWNC ${
+      fast ? "where planned" : "off"
+    }, loadavg ${await load()}`,
+  );
   const rows: Row[] = [];
   for (const [archText, size] of cases) {
     // MAC per pixel: 53.6 k for the 3-layer net, 1.1 M for the seed's 7-layer one.
@@ -203,9 +216,19 @@ async function main(): Promise<void> {
       arch: archText,
       size,
       inferBatch: skipInfer ? 0 : inferBatch,
-      inferPatchesPerS: skipInfer ? NaN : await ortInference(archText, size, inferBatch, threads),
+      inferPatchesPerS: skipInfer
+        ? NaN
+        : await ortInference(archText, size, inferBatch, threads, fast),
       trainBatch,
-      trainSamplesPerS: await ortTraining(archText, size, trainBatch, threads, steps, nchwcBlock),
+      trainSamplesPerS: await ortTraining(
+        archText,
+        size,
+        trainBatch,
+        threads,
+        steps,
+        nchwcBlock,
+        fast,
+      ),
     };
     const t = await torchRun(archText, size, row.inferBatch, trainBatch, threads, steps);
     if (t) {

@@ -17,6 +17,7 @@
  */
 import { type Activation, type Arch, archIO, layerShapes, paramSpecs } from "./arch.ts";
 import { GraphBuilder } from "./onnx_proto.ts";
+import { type ConvAlgo, emitUnfoldConv, HWNC_PERM, planConvAlgos, winogradTile } from "./hwnc.ts";
 import { emitWinogradConv, emitWinogradFilter, winogradMatrices } from "./winograd.ts";
 
 /** What {@link emitForward} records per layer (needed by the backward pass). */
@@ -64,101 +65,8 @@ export function emitForward(
   return { output: a, layers };
 }
 
-/**
- * How each layer's convolution is computed by {@link emitForwardFast}: `direct` (ORT Conv on
- * NCHW), `winograd` (F(4×4, K×K) on HWNC, see winograd.ts) or `unfold` (im2col on HWNC: one
- * GEMM with K²·Cin inner size, for a thin-input layer that feeds a Winograd run so the wide
- * activations never need an NCHW↔HWNC transpose). Shuffle layers are `direct`.
- */
-export type ConvAlgo = "direct" | "winograd" | "unfold";
-
-/**
- * Cin·Cout·K² (MAC per output pixel) from which a K ≥ 5 layer starts a Winograd run, and from
- * which a neighbouring layer joins it (instead of paying an NCHW↔HWNC transpose). Measured at
- * 40×40, batch 64 (bench/RESULTS.md, "Winograd"): the seed's 7-layer net 2.09× faster with
- * 256→128, 128→64 and 64→32 in the run; `128-5-r_64-5-r_1-5-s` 1.14×; but
- * `64-5-r_32-5-r_1-5-s` 0.73× and `128-3-r_128-3-r_1-3-s` 0.72× (3×3 convs save 4× fewer
- * MACs than 5×5 ones while the tile transforms cost as much), so those stay direct.
- */
-export const WINOGRAD_SEED_MACS = 2 ** 17;
-/** See {@link WINOGRAD_SEED_MACS}. */
-export const WINOGRAD_JOIN_MACS = 2 ** 14;
-
-/**
- * Output tile size m of the F(m×m, K×K) used for a K×K kernel: input tiles of n = m + K − 1 ≤ 8
- * points keep float32 error near 1e-6 relative (F(4,7), n = 10, is 2.6e-5), so 4 for K ≤ 5 and
- * 2 for K = 7; larger kernels stay direct.
- */
-export function winogradTile(kernel: number): number {
-  return Math.min(4, 9 - kernel);
-}
-
-/** Per-layer {@link ConvAlgo}s: Winograd for wide convs, unfold for the thin layer before them. */
-export function planConvAlgos(arch: Arch, inChannels: number): ConvAlgo[] {
-  const shapes = layerShapes(arch, inChannels);
-  const macs = arch.layers.map((l, i) =>
-    l.kind === "conv" && l.kernel >= 5 && l.kernel <= 7 && shapes[i].cin >= 8 &&
-      l.outChannels >= 8
-      ? shapes[i].cin * l.outChannels * l.kernel ** 2
-      : 0
-  );
-  const plan: ConvAlgo[] = macs.map((m) => (m >= WINOGRAD_SEED_MACS ? "winograd" : "direct"));
-  const join = (i: number, from: number) => {
-    for (; i >= 0 && i < plan.length && plan[i] === "direct"; i += from) {
-      if (macs[i] < WINOGRAD_JOIN_MACS) return;
-      plan[i] = "winograd";
-    }
-  };
-  plan.forEach((a, i) => {
-    if (a === "winograd" && plan[i + 1] === "direct") join(i + 1, 1);
-  });
-  for (let i = plan.length - 1; i > 0; i--) {
-    if (plan[i] === "winograd" && plan[i - 1] === "direct") join(i - 1, -1);
-  }
-  plan.forEach((a, i) => {
-    const prev = arch.layers[i - 1];
-    if (a === "winograd" && prev?.kind === "conv" && plan[i - 1] === "direct") {
-      if (shapes[i - 1].cin * prev.kernel ** 2 <= 64) plan[i - 1] = "unfold";
-    }
-  });
-  return plan;
-}
-
-/** NCHW ⇄ HWNC (the same permutation both ways). */
-const HWNC_PERM = [2, 3, 0, 1];
-
-/**
- * Im2col convolution on HWNC: [H, W, N, Cin] → [H, W, N, Cout] + bias, as two tile Gathers, a
- * transpose of the K²·Cin-wide unfolded input and one GEMM with W as [K·K·Cin, Cout].
- */
-function emitUnfoldConv(
-  g: GraphBuilder,
-  x: string,
-  w: string,
-  b: string,
-  cin: number,
-  cout: number,
-  k: number,
-  h: number,
-  wd: number,
-): string {
-  const p = (k - 1) >> 1;
-  const idx = (len: number) =>
-    g.constInt64("taps", Array.from({ length: len * k }, (_, q) => Math.floor(q / k) + (q % k)), [
-      len,
-      k,
-    ]);
-  const padded = g.op("Pad", [x, g.constInt64("pads", [p, p, 0, 0, p, p, 0, 0])]);
-  const rows = g.op("Gather", [padded, idx(h)], { axis: 0 }); // [H, ky, Wp, N, C]
-  const taps = g.op("Gather", [rows, idx(wd)], { axis: 2 }); // [H, ky, W, kx, N, C]
-  const t = g.op("Transpose", [taps], { perm: [0, 2, 4, 1, 3, 5] }); // [H, W, N, ky, kx, C]
-  const shape = (dims: number[]) => g.constInt64("shape", dims);
-  const wmat = g.op("Reshape", [g.op("Transpose", [w], { perm: [2, 3, 1, 0] }), shape([-1, cout])]);
-  const y = g.op("MatMul", [g.op("Reshape", [t, shape([h, wd, -1, k * k * cin])]), wmat]);
-  return g.op("Add", [y, b]);
-}
-
-function emitAct(g: GraphBuilder, act: Activation, z: string): string {
+/** Appends activation `act` (sr-midas codes) to `z`; identity for `n`. */
+export function emitAct(g: GraphBuilder, act: Activation, z: string): string {
   const op = ACT_OP[act];
   return op ? g.op(op, [z], op === "LeakyRelu" ? { alpha: 0.01 } : {}) : z;
 }

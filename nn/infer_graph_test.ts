@@ -1,5 +1,6 @@
 import { paramSpecs, parseArch } from "./arch.ts";
-import { buildInferenceModel, type ConvAlgo, planConvAlgos } from "./infer_graph.ts";
+import { buildInferenceModel } from "./infer_graph.ts";
+import { type ConvAlgo, planConvAlgos } from "./hwnc.ts";
 import { referenceForward } from "./reference.ts";
 import { memoryBoundedBatch, OrtSession, Predictor } from "./session.ts";
 import { assert, pythonWith, relL2, testData } from "./test_util.ts";

@@ -15,6 +15,7 @@
 export * from "./arch.ts";
 export * from "./checkpoint.ts";
 export * from "./error_stats.ts";
+export * from "./hwnc.ts";
 export * from "./infer_graph.ts";
 export * from "./model_card.ts";
 export * from "./onnx_proto.ts";
@@ -24,3 +25,4 @@ export * from "./session.ts";
 export * from "./train_graph.ts";
 export * from "./trainer.ts";
 export * from "./upscale.ts";
+export * from "./winograd.ts";

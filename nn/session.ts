@@ -19,7 +19,8 @@
  */
 import * as ort from "onnxruntime-node";
 import { type Arch, archCost, layerShapes, parseArch } from "./arch.ts";
-import { buildInferenceModel, type ConvAlgo, planConvAlgos, winogradTile } from "./infer_graph.ts";
+import { buildInferenceModel } from "./infer_graph.ts";
+import { type ConvAlgo, planConvAlgos, winogradTile } from "./hwnc.ts";
 import { onnxPathOf, readModelCard } from "./model_card.ts";
 import { GraphBuilder } from "./onnx_proto.ts";
 

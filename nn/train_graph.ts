@@ -41,9 +41,29 @@
  * @module
  */
 import { type Activation, type Arch, archIO, layerShapes, paramSpecs } from "./arch.ts";
-import { emitForward } from "./infer_graph.ts";
+import {
+  type ConvAlgo,
+  emitUnfold,
+  emitUnfoldWeights,
+  HWNC_PERM,
+  planConvAlgos,
+  winogradTile,
+} from "./hwnc.ts";
+import { emitAct } from "./infer_graph.ts";
 import { GraphBuilder } from "./onnx_proto.ts";
 import type { LossKind } from "./reference.ts";
+import {
+  emitWinogradConv,
+  emitWinogradFilter,
+  emitWinogradInput,
+  emitWinogradOutput,
+  emitWinogradOutputAdjoint,
+  emitWinogradProduct,
+  emitWinogradWeightGrad,
+  type WinogradMatrices,
+  winogradMatrices,
+  type WinogradShape,
+} from "./winograd.ts";
 
 /** Weight-gradient formulation (see module doc). */
 export type WGrad =
@@ -76,27 +96,45 @@ export interface TrainGraphOptions {
    * weights as inputs). Such a graph only runs on onnxruntime's CPU provider.
    */
   nchwcBlock?: number;
+  /**
+   * Build for this input patch size (training batches all share it) so that wide layers run as
+   * Winograd on HWNC ({@link planConvAlgos}): forward and input gradient as Winograd
+   * convolutions, the weight gradient in the transform domain from the saved tiles. Unset: the
+   * graph takes any size and uses Conv throughout.
+   */
+  fixedSize?: { h: number; w: number };
+  /** Per-layer algorithms with `fixedSize` (default {@link planConvAlgos}; tests force them). */
+  convAlgos?: ConvAlgo[];
 }
 
 const NCHWC = "com.microsoft.nchwc";
 
 /**
- * A tensor in NCHW and/or ORT's blocked NCHWc layout ([N, C/B, H, W, B] data under the shape
- * [N, C, H, W]); the missing one is made on first use (ReorderOutput / ReorderInput) and kept.
+ * A tensor in NCHW, ORT's blocked NCHWc layout ([N, C/B, H, W, B] data under the shape
+ * [N, C, H, W]) and/or HWNC; a missing one is made on first use (ReorderOutput / ReorderInput /
+ * Transpose) and kept.
  */
 interface Val {
   c: number;
   nchw?: string;
   blk?: string;
+  hwnc?: string;
 }
 
 function nchwOf(g: GraphBuilder, v: Val): string {
-  v.nchw ??= g.opIn(NCHWC, "ReorderOutput", [v.blk!], { channels: { int: v.c } });
+  v.nchw ??= v.blk
+    ? g.opIn(NCHWC, "ReorderOutput", [v.blk], { channels: { int: v.c } })
+    : g.op("Transpose", [v.hwnc!], { perm: HWNC_PERM });
   return v.nchw;
 }
 
+function hwncOf(g: GraphBuilder, v: Val): string {
+  v.hwnc ??= g.op("Transpose", [nchwOf(g, v)], { perm: HWNC_PERM });
+  return v.hwnc;
+}
+
 function blockedOf(g: GraphBuilder, v: Val): string {
-  v.blk ??= g.opIn(NCHWC, "ReorderInput", [v.nchw!]);
+  v.blk ??= g.opIn(NCHWC, "ReorderInput", [nchwOf(g, v)]);
   return v.blk;
 }
 
@@ -158,23 +196,64 @@ function blockedConv(
   return { c: cout, blk: y };
 }
 
-/** The forward pass over {@link Val}s: blocked convs where {@link blockable}, else as inference. */
-function emitForwardBlocked(
+/** What the backward pass needs of a forward layer. */
+interface TrainLayer {
+  input: Val;
+  output: Val;
+  /** HWNC layers: the Winograd input tiles V, or the unfolded input, kept for dW. */
+  saved?: string;
+  /** HWNC layers: the Winograd matrices and geometry. */
+  wino?: { wm: WinogradMatrices; shape: WinogradShape };
+}
+
+/**
+ * The forward pass over {@link Val}s: `winograd` / `unfold` layers of `plan` on HWNC, blocked
+ * convs where {@link blockable}, else ORT Conv on NCHW as inference does.
+ */
+function emitForwardTrain(
   g: GraphBuilder,
   arch: Arch,
   x: string,
   params: string[],
   inChannels: number,
   block: number,
-): { output: Val; layers: { input: Val; output: Val }[] } {
+  plan: ConvAlgo[],
+  size?: { h: number; w: number },
+): { output: Val; layers: TrainLayer[] } {
   const shapes = layerShapes(arch, inChannels);
   let a: Val = { c: inChannels, nchw: x };
   let pi = 0;
-  const layers: { input: Val; output: Val }[] = [];
+  const layers: TrainLayer[] = [];
   arch.layers.forEach((l, li) => {
     const input = a;
     if (l.kind === "conv") {
       const cin = shapes[li].cin;
+      const res = shapes[li].scale;
+      const algo = plan[li] ?? "direct";
+      if (algo !== "direct") {
+        const h = size!.h * res;
+        const w = size!.w * res;
+        let z: string;
+        let saved: string;
+        let wino: TrainLayer["wino"];
+        if (algo === "winograd") {
+          const wm = winogradMatrices(winogradTile(l.kernel), l.kernel);
+          const shape = { cin, cout: l.outChannels, h, w };
+          saved = emitWinogradInput(g, hwncOf(g, a), wm, shape);
+          const u = emitWinogradFilter(g, params[pi], l.outChannels, cin, wm);
+          const prod = emitWinogradProduct(g, saved, u, wm, shape);
+          z = emitWinogradOutput(g, prod, params[pi + 1], wm, shape);
+          wino = { wm, shape };
+        } else {
+          saved = emitUnfold(g, hwncOf(g, a), cin, l.kernel, h, w);
+          const wmat = emitUnfoldWeights(g, params[pi], l.outChannels);
+          z = g.op("Add", [g.op("MatMul", [saved, wmat]), params[pi + 1]]);
+        }
+        a = { c: l.outChannels, hwnc: emitAct(g, l.act, z) };
+        layers.push({ input, output: a, saved, wino });
+        pi += 2;
+        return;
+      }
       if (blockable(block, cin, l.outChannels)) {
         a = blockedConv(
           g,
@@ -193,12 +272,7 @@ function emitForwardBlocked(
           kernel_shape: [l.kernel, l.kernel],
           pads: [p, p, p, p],
         });
-        const act = FUSED_ACT[l.act];
-        if (act) {
-          const op = act.activation as string;
-          z = g.op(op, [z], op === "LeakyRelu" ? { alpha: 0.01 } : {});
-        }
-        a = { c: l.outChannels, nchw: z };
+        a = { c: l.outChannels, nchw: emitAct(g, l.act, z) };
       }
       pi += 2;
     } else {
@@ -382,19 +456,23 @@ function emitWeightGradUnfold(
   return g.op("Transpose", [r], { perm: [0, 3, 1, 2] });
 }
 
-function emitInputGrad(g: GraphBuilder, mode: DGrad, w: string, dz: string, k: number): string {
-  const p = (k - 1) >> 1;
-  const pads = [p, p, p, p];
-  if (mode === "convT") return g.op("ConvTranspose", [dz, w], { pads });
+/** W [Cout, Cin, K, K] → spatially flipped Wᵀ [Cin, Cout, K, K]: the input gradient's filter. */
+function flippedTranspose(g: GraphBuilder, w: string): string {
   const wt = g.op("Transpose", [w], { perm: [1, 0, 2, 3] });
-  const wf = g.op("Slice", [
+  return g.op("Slice", [
     wt,
     g.constInt64("starts", [-1, -1]),
     g.constInt64("ends", [-BIG, -BIG]),
     g.constInt64("axes", [2, 3]),
     g.constInt64("steps", [-1, -1]),
   ]);
-  return g.op("Conv", [dz, wf], { pads });
+}
+
+function emitInputGrad(g: GraphBuilder, mode: DGrad, w: string, dz: string, k: number): string {
+  const p = (k - 1) >> 1;
+  const pads = [p, p, p, p];
+  if (mode === "convT") return g.op("ConvTranspose", [dz, w], { pads });
+  return g.op("Conv", [dz, flippedTranspose(g, w)], { pads });
 }
 
 /** Input gradient as an NCHWc Conv of dZ with the flipped, transposed W (`flip` blocked). */
@@ -407,15 +485,35 @@ function emitInputGradBlocked(
   k: number,
   block: number,
 ): Val {
-  const wt = g.op("Transpose", [w], { perm: [1, 0, 2, 3] });
-  const wf = g.op("Slice", [
-    wt,
-    g.constInt64("starts", [-1, -1]),
-    g.constInt64("ends", [-BIG, -BIG]),
-    g.constInt64("axes", [2, 3]),
-    g.constInt64("steps", [-1, -1]),
-  ]); // [Cin, Cout, K, K]: a conv from Cout to Cin channels
-  return blockedConv(g, dz, wf, null, cout, cin, k, "n", block);
+  // [Cin, Cout, K, K]: a conv from Cout to Cin channels.
+  return blockedConv(g, dz, flippedTranspose(g, w), null, cout, cin, k, "n", block);
+}
+
+/** Input gradient of a Winograd layer: the same Winograd conv, Cout → Cin, flipped Wᵀ. */
+function emitWinogradInputGrad(
+  g: GraphBuilder,
+  w: string,
+  dz: string,
+  { wm, shape }: { wm: WinogradMatrices; shape: WinogradShape },
+): string {
+  const u = emitWinogradFilter(g, flippedTranspose(g, w), shape.cin, shape.cout, wm);
+  return emitWinogradConv(g, dz, u, null, wm, { ...shape, cin: shape.cout, cout: shape.cin });
+}
+
+/** dW of an unfold layer: unfoldedᵀ · dZ over all (y, x, n), back to [Cout, Cin, K, K]. */
+function emitUnfoldWeightGrad(
+  g: GraphBuilder,
+  unfolded: string,
+  dz: string,
+  cin: number,
+  cout: number,
+  k: number,
+): string {
+  const flat = (v: string, c: number) => g.op("Reshape", [v, g.constInt64("shape", [-1, c])]);
+  const t = g.op("Transpose", [flat(unfolded, k * k * cin)], { perm: [1, 0] }); // fused
+  const dw = g.op("MatMul", [t, flat(dz, cout)]); // [(ky, kx, i), o]
+  const r = g.op("Reshape", [dw, g.constInt64("shape", [k, k, cin, cout])]);
+  return g.op("Transpose", [r], { perm: [3, 2, 0, 1] });
 }
 
 /** Inverse of DepthToSpace(CRD): SpaceToDepth gives DCR channel order, Gather reorders it. */
@@ -449,17 +547,10 @@ export function buildTrainModel(
   const vs = specs.map((s) => g.input(`v_${s.name}`, s.dims));
 
   const block = opts.nchwcBlock ?? 0;
-  const fwd = block ? emitForwardBlocked(g, arch, x, names, inChannels, block) : (() => {
-    const f = emitForward(g, arch, x, names);
-    const val = (v: string, c: number): Val => ({ c, nchw: v });
-    return {
-      output: val(f.output, io.outChannels),
-      layers: f.layers.map((l, li) => ({
-        input: val(l.input, shapes[li].cin),
-        output: val(l.output, shapes[li].cout),
-      })),
-    };
-  })();
+  const plan = opts.fixedSize
+    ? (opts.convAlgos ?? planConvAlgos(arch, inChannels))
+    : arch.layers.map((): ConvAlgo => "direct");
+  const fwd = emitForwardTrain(g, arch, x, names, inChannels, block, plan, opts.fixedSize);
   const pred = nchwOf(g, fwd.output);
 
   // Loss and dL/dP; numel from the runtime shape so any N, H, W works.
@@ -495,6 +586,33 @@ export function buildTrainModel(
       continue;
     }
     pi -= 2;
+    const layer = fwd.layers[li];
+    if (plan[li] !== "direct") {
+      const dz = emitActBackward(g, l.act, output.hwnc!, hwncOf(g, da));
+      grads[pi + 1] = g.op("ReduceSum", [dz, g.constInt64("axes", [0, 1, 2])], { keepdims: 0 });
+      grads[pi] = layer.wino
+        ? emitWinogradWeightGrad(
+          g,
+          layer.saved!,
+          emitWinogradOutputAdjoint(g, dz, layer.wino.wm, layer.wino.shape),
+          layer.wino.wm,
+          layer.wino.shape,
+        )
+        : emitUnfoldWeightGrad(g, layer.saved!, dz, cin, l.outChannels, l.kernel);
+      if (li > firstConv) {
+        da = layer.wino ? { c: cin, hwnc: emitWinogradInputGrad(g, names[pi], dz, layer.wino) } : {
+          c: cin,
+          nchw: emitInputGrad(
+            g,
+            "flip",
+            names[pi],
+            g.op("Transpose", [dz], { perm: HWNC_PERM }),
+            l.kernel,
+          ),
+        };
+      }
+      continue;
+    }
     // Elementwise in the blocked layout when both operands have it (same element order).
     const dz: Val = da.blk && output.blk
       ? { c: l.outChannels, blk: emitActBackward(g, l.act, output.blk, da.blk) }

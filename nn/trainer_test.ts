@@ -1,4 +1,5 @@
 import { parseArch } from "./arch.ts";
+import { planConvAlgos } from "./hwnc.ts";
 import { readCheckpoint } from "./checkpoint.ts";
 import { Rng } from "./rng.ts";
 import { Predictor } from "./session.ts";
@@ -82,6 +83,27 @@ Deno.test("a sub-pixel (ps2) net learns 10×10 → 20×20 at the input resolutio
   console.log(`  val MSE ${first.toFixed(4)} → ${last.toFixed(4)}`);
   // It sits on the "predict zero" plateau (≈0.008) for ~20 epochs, then drops.
   assert(last < 0.002 && last < first / 10, `val loss ${first} → ${last}`);
+});
+
+Deno.test("a wide net trains on Winograd/HWNC graphs like on ORT Conv ones", async () => {
+  const src = spotTask(96, 4);
+  const arch = "32-5-r_256-5-r_1-5-s";
+  assert(planConvAlgos(parseArch(arch), 1).join() === "unfold,winograd,direct");
+  const base = { arch, batchSize: 16, epochs: 3, lr: 1e-3, seed: 2, threads: 2 };
+  const fast = await train(src, base);
+  const direct = await train(src, { ...base, convAlgo: "direct" });
+  for (const [i, h] of fast.history.entries()) {
+    const d = direct.history[i];
+    console.log(
+      `  epoch ${i}: val MSE ${h.valLoss.toFixed(6)} (Winograd) vs ${d.valLoss.toFixed(6)}`,
+    );
+    assertClose(h.valLoss, d.valLoss, 1e-3 * d.valLoss, `epoch ${i} val loss`);
+    assertClose(h.trainLoss, d.trainLoss, 1e-3 * d.trainLoss, `epoch ${i} train loss`);
+  }
+  assert(fast.history.at(-1)!.valLoss < fast.history[0].valLoss, "val loss falls");
+  const flat = (ws: Float32Array[]) => ws.flatMap((w) => Array.from(w));
+  const e = relL2(flat(fast.weights), flat(direct.weights));
+  assert(e < 1e-3, `weights differ by relative L2 ${e}`);
 });
 
 Deno.test("resuming from the last checkpoint reproduces an uninterrupted run exactly", async () => {

@@ -180,43 +180,33 @@ export interface WinogradShape {
   w: number;
 }
 
+/** Tile counts and padded input size of F(m, r) over an h×w image. */
+function tiling(wm: WinogradMatrices, h: number, w: number) {
+  const th = Math.ceil(h / wm.m);
+  const tw = Math.ceil(w / wm.m);
+  return { th, tw, hp: (th - 1) * wm.m + wm.n, wp: (tw - 1) * wm.m + wm.n };
+}
+
 /**
- * Appends a same-padded r×r convolution computed with F(m, r) on the HWNC layout: `x` is
- * [H, W, N, Cin], the result [H, W, N, Cout] (bias added, no activation). `u` is the
- * transformed filter [n, n, Cin, Cout] (an initializer from {@link winogradFilter} or a value
- * computed in the graph), `bias` [Cout] or null.
- *
- * Why HWNC: every tile gather and every transform then moves contiguous N·C blocks, and the
- * product for each of the n² tile points is a plain GEMM ([Tw·N, Cin] × [Cin, Cout]) batched by
- * broadcasting, so no transpose of the n²/m²-times larger transformed input is needed; chains of
- * such layers stay in HWNC (bias and activation broadcast over the last axis). H and W are
- * static (the tiling is built for them); the batch is not.
+ * The input transform on HWNC: `x` [H, W, N, Cin] → V [n(k), Th, n(l), Tw·N, Cin], the
+ * operand of {@link emitWinogradProduct} (and, in training, of the weight gradient).
  */
-export function emitWinogradConv(
+export function emitWinogradInput(
   g: GraphBuilder,
   x: string,
-  u: string,
-  bias: string | null,
   wm: WinogradMatrices,
   s: WinogradShape,
 ): string {
   const { m, r, n } = wm;
   const p = (r - 1) >> 1;
-  const th = Math.ceil(s.h / m);
-  const tw = Math.ceil(s.w / m);
-  const hp = (th - 1) * m + n;
-  const wp = (tw - 1) * m + n;
-  const { cin, cout } = s;
+  const { th, tw, hp, wp } = tiling(wm, s.h, s.w);
   const shape = (dims: number[]) => g.constInt64("shape", dims);
   // Tile rows m·ty + k (k < n): indices [n, T] for Gather.
   const tileIdx = (t: number) =>
     g.constInt64(
       "tiles",
       Array.from({ length: n * t }, (_, q) => Math.floor(q / t) + m * (q % t)),
-      [
-        n,
-        t,
-      ],
+      [n, t],
     );
   const bt = g.constFloat(`wino_bt${m}_${r}`, Array.from(wm.BT), [n, n]);
   const padded = g.op("Pad", [
@@ -232,19 +222,43 @@ export function emitWinogradConv(
     tileIdx(tw),
   ], { axis: 1 });
   const v = g.op("MatMul", [bt, g.op("Reshape", [colsIn, shape([n * th, n, -1])])]);
-  // [k, Th, l, Tw·N, Cin] × [k, 1, l, Cin, Cout]: one GEMM per (k, ty, l), U broadcast over ty.
-  const prod = g.op("MatMul", [
-    g.op("Reshape", [v, shape([n, th, n, -1, cin])]),
-    g.op("Reshape", [u, shape([n, 1, n, cin, cout])]),
-  ]);
-  // Aᵀ·M·A: over k as one MatMul, then over l batched by i·Th.
+  return g.op("Reshape", [v, shape([n, th, n, -1, s.cin])]);
+}
+
+/**
+ * The products in the transform domain: V [k, Th, l, Tw·N, Cin] × U [k, l, Cin, Cout] →
+ * [k, Th, l, Tw·N, Cout], one GEMM per (k, ty, l) with U broadcast over ty.
+ */
+export function emitWinogradProduct(
+  g: GraphBuilder,
+  v: string,
+  u: string,
+  wm: WinogradMatrices,
+  s: WinogradShape,
+): string {
+  const { n } = wm;
+  return g.op("MatMul", [v, g.op("Reshape", [u, g.constInt64("shape", [n, 1, n, s.cin, s.cout])])]);
+}
+
+/** The inverse transform Aᵀ·M·A: [k, Th, l, Tw·N, Cout] → [H, W, N, Cout] (+ bias). */
+export function emitWinogradOutput(
+  g: GraphBuilder,
+  prod: string,
+  bias: string | null,
+  wm: WinogradMatrices,
+  s: WinogradShape,
+): string {
+  const { m, r, n } = wm;
+  const { th, tw } = tiling(wm, s.h, s.w);
+  const shape = (dims: number[]) => g.constInt64("shape", dims);
+  // Over k as one MatMul, then over l batched by i·Th.
   const at = g.constFloat(`wino_at${m}_${r}`, Array.from(wm.AT), [m, n]);
   const mk = g.op("MatMul", [at, g.op("Reshape", [prod, shape([n, -1])])]); // [i, Th, l, R]
   const y = g.op("MatMul", [at, g.op("Reshape", [mk, shape([m * th, n, -1])])]); // [i·Th, j, R]
   const yt = g.op("Transpose", [g.op("Reshape", [y, shape([m, th, m, tw, -1])])], {
     perm: [1, 0, 3, 2, 4],
   }); // [Th, i, Tw, j, N·Cout]
-  let out = g.op("Reshape", [yt, shape([th * m, tw * m, -1, cout])]);
+  let out = g.op("Reshape", [yt, shape([th * m, tw * m, -1, s.cout])]);
   if (th * m !== s.h || tw * m !== s.w) {
     out = g.op("Slice", [
       out,
@@ -254,4 +268,85 @@ export function emitWinogradConv(
     ]);
   }
   return bias ? g.op("Add", [out, bias]) : out;
+}
+
+/**
+ * The adjoint of {@link emitWinogradOutput} (without bias): the output gradient dZ
+ * [H, W, N, Cout] → dM [k, Th, l, Tw·N, Cout] = A·dZ_tile·Aᵀ per (non-overlapping) tile.
+ */
+export function emitWinogradOutputAdjoint(
+  g: GraphBuilder,
+  dz: string,
+  wm: WinogradMatrices,
+  s: WinogradShape,
+): string {
+  const { m, r, n } = wm;
+  const { th, tw } = tiling(wm, s.h, s.w);
+  const shape = (dims: number[]) => g.constInt64("shape", dims);
+  const padded = th * m === s.h && tw * m === s.w
+    ? dz
+    : g.op("Pad", [dz, g.constInt64("pads", [0, 0, 0, 0, th * m - s.h, tw * m - s.w, 0, 0])]);
+  const t = g.op("Transpose", [g.op("Reshape", [padded, shape([th, m, tw, m, -1])])], {
+    perm: [1, 0, 3, 2, 4],
+  }); // [i, Th, j, Tw, N·C]
+  const a = g.constFloat(`wino_a${m}_${r}`, Array.from(transpose(wm.AT, m, n)), [n, m]);
+  const dl = g.op("MatMul", [a, g.op("Reshape", [t, shape([m * th, m, -1])])]); // [i·Th, l, R]
+  const dk = g.op("MatMul", [a, g.op("Reshape", [dl, shape([m, -1])])]); // [k, Th·l·R]
+  return g.op("Reshape", [dk, shape([n, th, n, -1, s.cout])]);
+}
+
+/**
+ * The weight gradient of a Winograd layer from its saved input transform V and the output
+ * gradient's dM: dU[k, l] = Σ_{ty, (tx, n)} V[k, ty, l]ᵀ·dM[k, ty, l], then dW = Gᵀ·dU·G
+ * ([Cout, Cin, r, r]). (n/m)² = 4 MACs per output pixel and channel pair instead of 25.
+ */
+export function emitWinogradWeightGrad(
+  g: GraphBuilder,
+  v: string,
+  dm: string,
+  wm: WinogradMatrices,
+  s: WinogradShape,
+): string {
+  const { m, r, n } = wm;
+  const shape = (dims: number[]) => g.constInt64("shape", dims);
+  const vt = g.op("Transpose", [v], { perm: [0, 1, 2, 4, 3] }); // fused into the MatMul
+  const du = g.op("ReduceSum", [g.op("MatMul", [vt, dm]), g.constInt64("axes", [1])], {
+    keepdims: 0,
+  }); // [k, l, Cin, Cout]
+  const gt = g.constFloat(`wino_gt${m}_${r}`, Array.from(transpose(wm.G, n, r)), [r, n]);
+  const rows = g.op("MatMul", [gt, g.op("Reshape", [du, shape([n, -1])])]); // [a, (l, i, o)]
+  const both = g.op("MatMul", [gt, g.op("Reshape", [rows, shape([r, n, -1])])]); // [a, b, (i, o)]
+  return g.op("Transpose", [g.op("Reshape", [both, shape([r, r, s.cin, s.cout])])], {
+    perm: [3, 2, 0, 1],
+  });
+}
+
+function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+  return t;
+}
+
+/**
+ * Appends a same-padded r×r convolution computed with F(m, r) on the HWNC layout: `x` is
+ * [H, W, N, Cin], the result [H, W, N, Cout] (bias added, no activation). `u` is the
+ * transformed filter [n, n, Cin, Cout] (an initializer from {@link winogradFilter} or
+ * {@link emitWinogradFilter} in the graph), `bias` [Cout] or null.
+ *
+ * Why HWNC: every tile gather and every transform then moves contiguous N·C blocks, and the
+ * product for each of the n² tile points is a plain GEMM ([Tw·N, Cin] × [Cin, Cout]) batched by
+ * broadcasting, so no transpose of the n²/m²-times larger transformed input is needed; chains of
+ * such layers stay in HWNC (bias and activation broadcast over the last axis). H and W are
+ * static (the tiling is built for them); the batch is not.
+ */
+export function emitWinogradConv(
+  g: GraphBuilder,
+  x: string,
+  u: string,
+  bias: string | null,
+  wm: WinogradMatrices,
+  s: WinogradShape,
+): string {
+  const v = emitWinogradInput(g, x, wm, s);
+  return emitWinogradOutput(g, emitWinogradProduct(g, v, u, wm, s), bias, wm, s);
 }
