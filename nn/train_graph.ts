@@ -268,7 +268,7 @@ function emitForwardTrain(
         );
       } else {
         const p = (l.kernel - 1) >> 1;
-        let z = g.op("Conv", [nchwOf(g, a), params[pi], params[pi + 1]], {
+        const z = g.op("Conv", [nchwOf(g, a), params[pi], params[pi + 1]], {
           kernel_shape: [l.kernel, l.kernel],
           pads: [p, p, p, p],
         });
