@@ -24,14 +24,20 @@ import type { GraphBuilder } from "./onnx_proto.ts";
 export type ConvAlgo = "direct" | "winograd" | "unfold";
 
 /**
- * Cin·Cout·K² (MAC per output pixel) from which a K ≥ 5 layer starts a Winograd run, and from
- * which a neighbouring layer joins it (instead of paying an NCHW↔HWNC transpose). Measured at
- * 40×40, batch 64 (bench/RESULTS.md, "Winograd"): the seed's 7-layer net 2.09× faster with
- * 256→128, 128→64 and 64→32 in the run; `128-5-r_64-5-r_1-5-s` 1.14×; but
- * `64-5-r_32-5-r_1-5-s` 0.73× and `128-3-r_128-3-r_1-3-s` 0.72× (3×3 convs save 4× fewer
- * MACs than 5×5 ones while the tile transforms cost as much), so those stay direct.
+ * Cin·Cout·K² (MAC per output pixel) from which a K ≥ 5 layer starts a Winograd run in an
+ * inference model, and from which a neighbouring layer joins it (instead of paying an
+ * NCHW↔HWNC transpose). Measured at 40×40, batch 64 (bench/RESULTS.md, "Winograd"): the seed's
+ * 7-layer net 2.09× faster with 256→128, 128→64 and 64→32 in the run; `128-5-r_64-5-r_1-5-s`
+ * 1.14×; but `64-5-r_32-5-r_1-5-s` 0.73× and `128-3-r_128-3-r_1-3-s` 0.72× (3×3 convs save 4×
+ * fewer MACs than 5×5 ones while the tile transforms cost as much), so those stay direct.
  */
 export const WINOGRAD_SEED_MACS = 2 ** 17;
+/**
+ * The training step's seed threshold: its weight gradient in the transform domain saves 6× too,
+ * so Winograd pays off earlier (`64-5-r_32-5-r_1-5-s` trains 1.15× / 1.05× / 1.05× faster at
+ * 40 / 80 / 160 px with its 64→32 layer as Winograd).
+ */
+export const WINOGRAD_SEED_MACS_TRAIN = 2 ** 15;
 /** See {@link WINOGRAD_SEED_MACS}. */
 export const WINOGRAD_JOIN_MACS = 2 ** 14;
 
@@ -44,8 +50,16 @@ export function winogradTile(kernel: number): number {
   return Math.min(4, 9 - kernel);
 }
 
-/** Per-layer {@link ConvAlgo}s: Winograd for wide convs, unfold for the thin layer before them. */
-export function planConvAlgos(arch: Arch, inChannels: number): ConvAlgo[] {
+/**
+ * Per-layer {@link ConvAlgo}s: Winograd for wide convs, unfold for the thin layer before them.
+ * `purpose: "train"` plans a training step (lower threshold, {@link WINOGRAD_SEED_MACS_TRAIN}).
+ */
+export function planConvAlgos(
+  arch: Arch,
+  inChannels: number,
+  purpose: "infer" | "train" = "infer",
+): ConvAlgo[] {
+  const seed = purpose === "train" ? WINOGRAD_SEED_MACS_TRAIN : WINOGRAD_SEED_MACS;
   const shapes = layerShapes(arch, inChannels);
   const macs = arch.layers.map((l, i) =>
     l.kind === "conv" && l.kernel >= 5 && l.kernel <= 7 && shapes[i].cin >= 8 &&
@@ -53,7 +67,7 @@ export function planConvAlgos(arch: Arch, inChannels: number): ConvAlgo[] {
       ? shapes[i].cin * l.outChannels * l.kernel ** 2
       : 0
   );
-  const plan: ConvAlgo[] = macs.map((m) => (m >= WINOGRAD_SEED_MACS ? "winograd" : "direct"));
+  const plan: ConvAlgo[] = macs.map((m) => (m >= seed ? "winograd" : "direct"));
   const join = (i: number, from: number) => {
     for (; i >= 0 && i < plan.length && plan[i] === "direct"; i += from) {
       if (macs[i] < WINOGRAD_JOIN_MACS) return;

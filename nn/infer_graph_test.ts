@@ -113,6 +113,9 @@ Deno.test("planConvAlgos: Winograd for wide layers, unfold for the thin layer be
   assert(plan("128-5-r_64-5-r_1-5-s") === "unfold,winograd,direct");
   // Thinner or 3×3 networks lose to ORT's Conv (the transforms cost more than they save).
   assert(plan("64-5-r_32-5-r_1-5-s") === "direct,direct,direct");
+  // …but its training step gains (the transform-domain weight gradient saves 6× too).
+  const trainPlan = planConvAlgos(parseArch("64-5-r_32-5-r_1-5-s"), 1, "train").join(",");
+  assert(trainPlan === "unfold,winograd,direct", trainPlan);
   assert(plan("128-3-r_128-3-r_1-3-s") === "direct,direct,direct");
   assert(plan("32-3-r_16-3-r_4-3-s_ps2") === "direct,direct,direct,direct");
   // A run grows backwards too; a join needs its own MACs.

@@ -548,7 +548,7 @@ export function buildTrainModel(
 
   const block = opts.nchwcBlock ?? 0;
   const plan = opts.fixedSize
-    ? (opts.convAlgos ?? planConvAlgos(arch, inChannels))
+    ? (opts.convAlgos ?? planConvAlgos(arch, inChannels, "train"))
     : arch.layers.map((): ConvAlgo => "direct");
   const fwd = emitForwardTrain(g, arch, x, names, inChannels, block, plan, opts.fixedSize);
   const pred = nchwOf(g, fwd.output);
