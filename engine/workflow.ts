@@ -15,7 +15,7 @@
  *   train:
  *     uses: train
  *     matrix: { arch: ["a", "b"] }      # expands into train[arch=a] and train[arch=b]
- *     with: { arch: "${matrix.arch}" }
+ *     with: { arch: "${matrix.arch}" }  # (a list may also be "${params.archs}")
  *     in: { patchstore: file:data/pst.h5 }  # a file, relative to this YAML
  * ```
  *
@@ -189,7 +189,16 @@ export async function parseWorkflow(
         issue(["steps", name, k], `unknown key '${k}' (expected uses, with, in, matrix)`, name, k);
       }
     }
-    const combos = expandMatrix(body.matrix);
+    // A matrix list may come from a workflow param (`arch: "${params.archs}"`), so one
+    // `--set archs=[a, b]` widens every step that branches on it.
+    let matrix: unknown = body.matrix;
+    try {
+      matrix = interpolate(body.matrix, { params, matrix: {} });
+    } catch (e) {
+      issue(["steps", name, "matrix"], (e as Error).message, name, "matrix");
+      continue;
+    }
+    const combos = expandMatrix(matrix);
     if (combos === null) {
       issue(["steps", name, "matrix"], "matrix must map names to non-empty lists", name, "matrix");
       continue;

@@ -70,6 +70,41 @@ Deno.test("kind mismatch across an edge is rejected", async () => {
   assertMatch(e.message, "kind mismatch: 'a.out' is text, input 'terms' expects patchstore");
 });
 
+Deno.test("matrix lists from params: --set widens every step that branches on them", async () => {
+  const yaml = `name: m
+params: { values: [1], labels: [x] }
+steps:
+  e:
+    uses: toy-emit
+    matrix: { value: "\${params.values}", label: "\${params.labels}" }
+    with: { value: "\${matrix.value}", label: "\${matrix.label}" }
+  f:
+    uses: toy-add
+    matrix: { value: "\${params.values}" }
+    in: { terms: [e.out] }
+  sum: { uses: toy-add, in: { terms: [f.sum] } }
+`;
+  const one = await parse(yaml);
+  assertEquals(one.nodes.map((n) => n.id), ["e[value=1,label=x]", "f[value=1]", "sum"]);
+  const wide = await parse(yaml, ["values=[1, 2]", "labels=[x, y]"]);
+  assertEquals(wide.nodes.map((n) => n.id), [
+    "e[value=1,label=x]",
+    "e[value=1,label=y]",
+    "e[value=2,label=x]",
+    "e[value=2,label=y]",
+    "f[value=1]",
+    "f[value=2]",
+    "sum",
+  ]);
+  // Each f branch reads the e instances of its own value; sum reads every f.
+  assertEquals(wide.nodes[4].deps, ["e[value=1,label=x]", "e[value=1,label=y]"]);
+  assertEquals(wide.nodes[6].deps, ["f[value=1]", "f[value=2]"]);
+  const e = await assertRejects(() => parse(yaml, ["values=[]"]));
+  assertMatch(e.message, "step 'e', field 'matrix': matrix must map names to non-empty lists");
+  const u = await assertRejects(() => parse(yaml.replace("params.labels", "params.nope")));
+  assertMatch(u.message, "${params.nope} is not defined");
+});
+
 Deno.test("params interpolate with their type, --set overrides, matrices expand", async () => {
   const wf = await parse(
     `name: m

@@ -10,10 +10,13 @@ import { assert, assertEquals } from "./assert.ts";
 
 const WORKFLOWS = new URL("../workflows/", import.meta.url).pathname;
 
+/** The campaign's shipped architecture (its `archs` default). */
+const ARCH = "32-3-r_16-3-r_4-3-s_ps2";
+
 /** The campaign at toy size: seconds, not an hour. */
 const TOY = [
   "nFrames=8",
-  "nPatch=100",
+  "nPatches=[100]",
   "epochsX2=1",
   "epochsX4=1",
   "epochsX8=1",
@@ -46,7 +49,7 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
       assertEquals(card.provenance.nPatch, 100);
     }
     const table = await Deno.readTextFile(join(res.outputs.compare.report, "report.md"));
-    assert(table.includes("single x1_x8: SR x8"), table.slice(0, 400));
+    assert(table.includes("single x1_x8, 100 patches: SR x8"), table.slice(0, 400));
 
     const changed = await loadWorkflow(file, {
       resolveStep,
@@ -56,20 +59,44 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
     const rerun = plan.filter((e) => e.status === "run").map((e) => e.id.replace(/\[.*\]$/, ""));
     assertEquals(
       rerun.sort(),
-      // sr2 reads the same cascade folder, so its input digest changes too.
+      // sr2 reads the same cascade folder, so its input digest changes too; the single model
+      // has its own bundle and stays cached.
+      ["cascade", "compare", "eval2", "eval8", "ship", "sr2", "sr8", "x8"],
+    );
+
+    // Widening both matrices adds branches; the one already trained stays cached, and compare
+    // gets one row per branch.
+    const wide = await loadWorkflow(file, {
+      resolveStep,
+      set: [...TOY, `archs=[${ARCH}, 8-3-r_4-3-s_ps2]`, "nPatches=[100, 120]"],
+    });
+    const widePlan = await planWorkflow(wide, { store });
+    const runs = widePlan.filter((e) => e.status === "run").map((e) => e.id);
+    const branchSteps = ["x2", "pred2", "x4", "pred4", "x8", "cascade", "sr8", "eval8", "sr2"];
+    const sizeSteps = ["x1x8", "single", "sr8single", "eval8single", "seedX2", "seedModels"];
+    assertEquals(
+      runs.filter((id) => id.startsWith("x2[")).sort(),
       [
-        "cascade",
-        "compare",
-        "eval2",
-        "eval8",
-        "eval8single",
-        "ship",
-        "sr2",
-        "sr8",
-        "sr8single",
-        "x8",
+        `x2[arch=${ARCH},nPatch=120]`,
+        "x2[arch=8-3-r_4-3-s_ps2,nPatch=100]",
+        "x2[arch=8-3-r_4-3-s_ps2,nPatch=120]",
       ],
     );
+    assertEquals(
+      runs.length,
+      1 + 3 * (branchSteps.length + 2) + (sizeSteps.length + 2) + 1,
+      runs.join("\n"),
+    ); // patchstore, 3 new branches (+ eval2, ship), one new size (+ sr2seed, eval2seed), compare
+    assert(!runs.includes(`x2[arch=${ARCH},nPatch=100]`) && !runs.includes("native[seed=101]"));
+    const wideRes = await runWorkflow(wide, { store, cores: 2 });
+    assert(wideRes.ok, `failed: ${JSON.stringify(wideRes.failed)}`);
+    const wideTable = await Deno.readTextFile(join(wideRes.outputs.compare.report, "report.md"));
+    for (const arch of [ARCH, "8-3-r_4-3-s_ps2"]) {
+      for (const n of [100, 120]) {
+        const label = `cascade ${arch}, ${n} patches: SR x8`;
+        assert(wideTable.includes(label), `${label} missing from\n${wideTable.slice(0, 800)}`);
+      }
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
