@@ -141,6 +141,35 @@ Deno.test("Predictor (convAlgo auto) runs a wide network per patch size like the
   }
 });
 
+Deno.test("Predictor.fromModel reads a wide model's weights back and runs it fast", async () => {
+  const { arch, w64, w32 } = weightsFor("32-5-r_256-5-r_1-3-s", 1);
+  const bytes = buildInferenceModel(arch, 1, { weights: w32 });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/m.onnx`, bytes);
+    const [h, w, n] = [9, 8, 3];
+    const x = testData(n * h * w, 5, 0, 1);
+    const ref = referenceForward(arch, 1, w64, x, n, h, w).output.data;
+    for (const convAlgo of ["auto", "direct"] as const) {
+      const opts = { threads: 1, convAlgo, maxBatchBytes: 2 ** 22 };
+      const pred = await Predictor.fromModel(arch, 1, `${dir}/m.onnx`, opts);
+      try {
+        // The fast path builds its models per size, so batchSize counts the Winograd tiles.
+        const plan = planConvAlgos(arch, 1);
+        const fastBatch = memoryBoundedBatch(arch, 1, h, w, { ...opts, plan });
+        assert(fastBatch < memoryBoundedBatch(arch, 1, h, w, opts));
+        assert((pred.batchSize(h, w) === fastBatch) === (convAlgo === "auto"), convAlgo);
+        const e = relL2(await pred.predict(Float32Array.from(x), n, h, w), ref);
+        assert(e < 1e-5, `${convAlgo}: relative L2 ${e}`);
+      } finally {
+        await pred.release();
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("memoryBoundedBatch counts Winograd's tiled tensors", () => {
   const arch = parseArch("256-5-r_128-5-r_64-5-r_32-5-r_16-5-r_8-5-r_1-5-s");
   const plain = memoryBoundedBatch(arch, 1, 40, 40, { maxBatch: 1000 });

@@ -380,3 +380,96 @@ export class GraphBuilder {
     return encodeModel(this, opts);
   }
 }
+
+/** Reads a varint at `pos`; returns [value, next position]. Values fit a double (< 2^53). */
+function readVarint(b: Uint8Array, pos: number): [number, number] {
+  let v = 0;
+  let mul = 1;
+  for (;;) {
+    if (pos >= b.length) throw new Error("onnx_proto: truncated varint");
+    const byte = b[pos++];
+    v += (byte & 0x7f) * mul;
+    if (byte < 0x80) return [v, pos];
+    mul *= 128;
+  }
+}
+
+/** Calls `on(field, wire, value | bytes)` for every field of one message. */
+function forEachField(
+  b: Uint8Array,
+  on: (field: number, wire: number, v: number, bytes: Uint8Array) => void,
+): void {
+  let pos = 0;
+  while (pos < b.length) {
+    const [tag, p1] = readVarint(b, pos);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    pos = p1;
+    if (wire === 0) {
+      const [v, p2] = readVarint(b, pos);
+      on(field, wire, v, b.subarray(0, 0));
+      pos = p2;
+    } else if (wire === 2) {
+      const [len, p2] = readVarint(b, pos);
+      if (p2 + len > b.length) throw new Error("onnx_proto: truncated field");
+      on(field, wire, len, b.subarray(p2, p2 + len));
+      pos = p2 + len;
+    } else if (wire === 5) {
+      on(field, wire, 0, b.subarray(pos, pos + 4));
+      pos += 4;
+    } else if (wire === 1) {
+      on(field, wire, 0, b.subarray(pos, pos + 8));
+      pos += 8;
+    } else {
+      throw new Error(`onnx_proto: unsupported wire type ${wire}`);
+    }
+  }
+}
+
+/**
+ * The float32 initializers of a model (name → values and dims): the weights of a model written
+ * by {@link encodeModel} or by other tools that store `raw_data` or `float_data`. Tensors of
+ * other types, or with external data, are skipped.
+ */
+export function decodeFloatInitializers(
+  model: Uint8Array,
+): Map<string, { data: Float32Array; dims: number[] }> {
+  const out = new Map<string, { data: Float32Array; dims: number[] }>();
+  forEachField(model, (field, wire, _v, graph) => {
+    if (field !== 7 || wire !== 2) return;
+    forEachField(graph, (gf, gw, _gv, tensor) => {
+      if (gf !== 5 || gw !== 2) return;
+      let name = "";
+      let dataType = 1;
+      const dims: number[] = [];
+      let raw: Uint8Array | null = null;
+      const floats: number[] = [];
+      forEachField(tensor, (tf, tw, tv, tb) => {
+        if (tf === 1 && tw === 0) dims.push(tv);
+        else if (tf === 1 && tw === 2) {
+          for (let p = 0; p < tb.length;) {
+            const [d, np] = readVarint(tb, p);
+            dims.push(d);
+            p = np;
+          }
+        } else if (tf === 2 && tw === 0) dataType = tv;
+        else if (tf === 8 && tw === 2) name = new TextDecoder().decode(tb);
+        else if (tf === 9 && tw === 2) raw = tb;
+        else if (tf === 4 && tw === 5) {
+          floats.push(new DataView(tb.buffer, tb.byteOffset).getFloat32(0, true));
+        } else if (tf === 4 && tw === 2) {
+          const dv = new DataView(tb.buffer, tb.byteOffset, tb.byteLength);
+          for (let p = 0; p + 4 <= tb.length; p += 4) floats.push(dv.getFloat32(p, true));
+        }
+      });
+      if (dataType !== DataType.FLOAT || !name) return;
+      const n = dims.reduce((a, b) => a * b, 1);
+      const r = raw as Uint8Array | null;
+      const data = r
+        ? new Float32Array(r.slice().buffer, 0, r.length >> 2)
+        : Float32Array.from(floats);
+      if (data.length === n) out.set(name, { data, dims });
+    });
+  });
+  return out;
+}

@@ -18,11 +18,11 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { type Arch, archCost, layerShapes, parseArch } from "./arch.ts";
+import { type Arch, archCost, layerShapes, paramSpecs, parseArch } from "./arch.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
 import { type ConvAlgo, planConvAlgos, winogradTile } from "./hwnc.ts";
 import { onnxPathOf, readModelCard } from "./model_card.ts";
-import { GraphBuilder } from "./onnx_proto.ts";
+import { decodeFloatInitializers, GraphBuilder } from "./onnx_proto.ts";
 
 /** A float32 tensor crossing the ORT boundary. */
 export interface F32 {
@@ -202,13 +202,32 @@ export class Predictor {
     return s;
   }
 
-  /** Wraps an existing inference model (bytes or .onnx path) whose architecture is known. */
+  /**
+   * Wraps an existing inference model (bytes or .onnx path) whose architecture is known. With
+   * `convAlgo: "auto"` and wide layers, its weights (initializers named like paramSpecs: W0,
+   * B0, …) are read back and the fast per-size models are built from them; a model whose
+   * weights can't be found that way runs as it is.
+   */
   static async fromModel(
     arch: Arch,
     inChannels: number,
     model: Uint8Array | string,
     opts: PredictorOptions = {},
   ): Promise<Predictor> {
+    if (
+      (opts.convAlgo ?? "auto") === "auto" &&
+      planConvAlgos(arch, inChannels).some((a) => a !== "direct")
+    ) {
+      const bytes = typeof model === "string" ? await Deno.readFile(model) : model;
+      const inits = decodeFloatInitializers(bytes);
+      const weights = paramSpecs(arch, inChannels).map((sp) => {
+        const t = inits.get(sp.name);
+        return t && t.dims.join() === sp.dims.join() ? t.data : null;
+      });
+      if (weights.every((w) => w !== null)) {
+        return new Predictor(arch, inChannels, null, opts, weights as Float32Array[]);
+      }
+    }
     return new Predictor(arch, inChannels, await OrtSession.create(model, opts), opts);
   }
 
