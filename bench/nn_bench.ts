@@ -268,7 +268,8 @@ async function main(): Promise<void> {
 if (import.meta.main) {
   await main();
 } else {
-  // Under `deno bench`: one quick inference case (small batch so it stays fast).
+  // Under `deno bench`: one quick inference case (small batch so it stays fast), and the seed's
+  // 7-layer net with and without the Winograd/HWNC models (ratio printed by deno bench).
   const arch = parseArch("64-5-r_32-5-r_1-5-s");
   const pred = await Predictor.create(arch, 1, initParams(arch, 1, new Rng(1)), { maxBatch: 32 });
   const x = randomInput(32 * 1600, 2);
@@ -276,4 +277,19 @@ if (import.meta.main) {
   Deno.bench("nn inference 64-5-r_32-5-r_1-5-s, 32 patches 40×40", async () => {
     await pred.predict(x, 32, 40, 40);
   });
+  const seed = parseArch(SEED_ARCH);
+  const weights = initParams(seed, 1, new Rng(1));
+  const x8 = randomInput(8 * 1600, 3);
+  for (const convAlgo of ["direct", "auto"] as const) {
+    const p = await Predictor.create(seed, 1, weights, { maxBatch: 8, convAlgo });
+    await p.warmUp(40, 40);
+    Deno.bench({
+      name: `nn inference seed 7-layer net, 8 patches 40×40, ${
+        convAlgo === "auto" ? "Winograd/HWNC" : "ORT Conv"
+      }`,
+      group: "seed-7-layer",
+      baseline: convAlgo === "direct",
+      fn: async () => void (await p.predict(x8, 8, 40, 40)),
+    });
+  }
 }
