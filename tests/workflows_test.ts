@@ -22,6 +22,7 @@ const TOY = [
   "epochsX8=1",
   "epochsX1X8=1",
   "epochsSeedX2=1",
+  "epochsSeed7X2=1",
 ];
 
 Deno.test("every shipped workflow validates against the built-in steps", async () => {
@@ -73,7 +74,8 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
     const widePlan = await planWorkflow(wide, { store });
     const runs = widePlan.filter((e) => e.status === "run").map((e) => e.id);
     const branchSteps = ["x2", "pred2", "x4", "pred4", "x8", "cascade", "sr8", "eval8", "sr2"];
-    const sizeSteps = ["x1x8", "single", "sr8single", "eval8single", "seedX2", "seedModels"];
+    const sizeSteps = ["x1x8", "single", "sr8single", "eval8single", "seedX2", "seedModels"]
+      .concat(["sr2seed", "eval2seed", "seed7X2", "seed7Models", "sr2seed7", "eval2seed7"]);
     assertEquals(
       runs.filter((id) => id.startsWith("x2[")).sort(),
       [
@@ -84,9 +86,9 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
     );
     assertEquals(
       runs.length,
-      1 + 3 * (branchSteps.length + 2) + (sizeSteps.length + 2) + 1,
+      1 + 3 * (branchSteps.length + 2) + sizeSteps.length + 1,
       runs.join("\n"),
-    ); // patchstore, 3 new branches (+ eval2, ship), one new size (+ sr2seed, eval2seed), compare
+    ); // patchstore, 3 new branches (+ eval2, ship), one new size, compare
     assert(!runs.includes(`x2[arch=${ARCH},nPatch=100]`) && !runs.includes("native[seed=101]"));
     const wideRes = await runWorkflow(wide, { store, cores: 2 });
     assert(wideRes.ok, `failed: ${JSON.stringify(wideRes.failed)}`);
