@@ -89,6 +89,48 @@ export function planConvAlgos(
   return plan;
 }
 
+/** One Winograd layer's tiled size per patch: n²·Th·Tw tile points, and its channel counts. */
+export interface WinogradLayerSize {
+  layer: number;
+  tilePoints: number;
+  cin: number;
+  cout: number;
+}
+
+/** The tiled sizes of `plan`'s Winograd layers for an h×w input patch (memory estimates). */
+export function winogradSizes(
+  arch: Arch,
+  inChannels: number,
+  h: number,
+  w: number,
+  plan: ConvAlgo[],
+): WinogradLayerSize[] {
+  const shapes = layerShapes(arch, inChannels);
+  const out: WinogradLayerSize[] = [];
+  arch.layers.forEach((l, i) => {
+    if (plan[i] !== "winograd" || l.kind !== "conv") return;
+    const m = winogradTile(l.kernel);
+    const res = shapes[i].scale;
+    const tiles = Math.ceil((h * res) / m) * Math.ceil((w * res) / m);
+    out.push({
+      layer: i,
+      tilePoints: tiles * (m + l.kernel - 1) ** 2,
+      cin: shapes[i].cin,
+      cout: shapes[i].cout,
+    });
+  });
+  return out;
+}
+
+/**
+ * Bytes a training step's Winograd layers hold per sample: each keeps its input tiles for the
+ * weight gradient and, in the backward pass, the output gradient's tiles and the input
+ * gradient's transformed input (a bound, not ORT's exact arena).
+ */
+export function winogradTrainBytesPerSample(sizes: WinogradLayerSize[]): number {
+  return sizes.reduce((a, t) => a + 4 * t.tilePoints * (t.cin + 2 * t.cout), 0);
+}
+
 /** NCHW ⇄ HWNC (the same permutation both ways). */
 export const HWNC_PERM = [2, 3, 0, 1];
 

@@ -1,6 +1,11 @@
 import { paramSpecs, parseArch } from "./arch.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
-import { type ConvAlgo, planConvAlgos } from "./hwnc.ts";
+import {
+  type ConvAlgo,
+  planConvAlgos,
+  winogradSizes,
+  winogradTrainBytesPerSample,
+} from "./hwnc.ts";
 import { referenceForward } from "./reference.ts";
 import { memoryBoundedBatch, OrtSession, Predictor } from "./session.ts";
 import { assert, pythonWith, relL2, testData } from "./test_util.ts";
@@ -168,6 +173,14 @@ Deno.test("Predictor.fromModel reads a wide model's weights back and runs it fas
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("winogradTrainBytesPerSample: the 7-layer net's tiles at 40×40", () => {
+  const arch = parseArch("256-5-r_128-5-r_64-5-r_32-5-r_16-5-r_8-5-r_1-5-s");
+  const sizes = winogradSizes(arch, 1, 40, 40, planConvAlgos(arch, 1, "train"));
+  assert(sizes.map((t) => `${t.layer}:${t.tilePoints}`).join() === "1:6400,2:6400,3:6400");
+  // 4 bytes · 6400 tile points · (Cin + 2·Cout) over 256→128, 128→64, 64→32.
+  assert(winogradTrainBytesPerSample(sizes) === 4 * 6400 * (512 + 256 + 128));
 });
 
 Deno.test("memoryBoundedBatch counts Winograd's tiled tensors", () => {

@@ -18,9 +18,9 @@
  * @module
  */
 import * as ort from "onnxruntime-node";
-import { type Arch, archCost, layerShapes, paramSpecs, parseArch } from "./arch.ts";
+import { type Arch, archCost, paramSpecs, parseArch } from "./arch.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
-import { type ConvAlgo, planConvAlgos, winogradTile } from "./hwnc.ts";
+import { type ConvAlgo, planConvAlgos, winogradSizes } from "./hwnc.ts";
 import { onnxPathOf, readModelCard } from "./model_card.ts";
 import { decodeFloatInitializers, GraphBuilder } from "./onnx_proto.ts";
 
@@ -120,15 +120,9 @@ export function memoryBoundedBatch(
   const c = archCost(arch, inChannels, h, w);
   let perPatch = 2 * c.peakActivationBytes +
     4 * h * w * (inChannels + c.outChannels * c.upscale ** 2);
-  const shapes = layerShapes(arch, inChannels);
-  opts.plan?.forEach((algo, i) => {
-    const l = arch.layers[i];
-    if (algo !== "winograd" || l.kind !== "conv") return;
-    const m = winogradTile(l.kernel);
-    const res = shapes[i].scale;
-    const tiles = Math.ceil((h * res) / m) * Math.ceil((w * res) / m) * (m + l.kernel - 1) ** 2;
-    perPatch = Math.max(perPatch, 4 * tiles * (2 * shapes[i].cin + shapes[i].cout));
-  });
+  for (const t of opts.plan ? winogradSizes(arch, inChannels, h, w, opts.plan) : []) {
+    perPatch = Math.max(perPatch, 4 * t.tilePoints * (2 * t.cin + t.cout));
+  }
   const byMem = Math.floor((opts.maxBatchBytes ?? 2 ** 30) / perPatch);
   return Math.max(1, Math.min(opts.maxBatch ?? 256, byMem));
 }

@@ -30,7 +30,7 @@
 import { type Arch, archIO, paramSpecs, parseArch } from "./arch.ts";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.ts";
 import { AbsErrorStats, type ErrorSummary } from "./error_stats.ts";
-import { planConvAlgos } from "./hwnc.ts";
+import { planConvAlgos, winogradSizes, winogradTrainBytesPerSample } from "./hwnc.ts";
 import { buildInferenceModel } from "./infer_graph.ts";
 import type { LossKind } from "./reference.ts";
 import { Rng } from "./rng.ts";
@@ -134,6 +134,11 @@ export interface TrainOptions {
    * same graph either way.
    */
   convAlgo?: "auto" | "direct";
+  /**
+   * With `convAlgo: "auto"`, the most bytes a step's Winograd tiles may take (batch × layers ×
+   * 4× input tiles; default 6 GiB of this 24 GiB machine); above it the step runs on ORT Conv.
+   */
+  maxWinogradBytes?: number;
   onEpoch?: (m: EpochMetrics) => void;
   /** Checked after every epoch (after its checkpoint): stops cleanly with `stopped: true`. */
   signal?: AbortSignal;
@@ -358,7 +363,12 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
     ? await loadState(lastPath, identity, names)
     : freshState(arch, cin, new Rng(opts.seed ?? 0), undefined, opts.initialWeights);
 
-  const fixedSize = (opts.convAlgo ?? "auto") === "auto" ? { h, w } : undefined;
+  // Winograd keeps 4× larger tiles per wide layer: past the budget, train on ORT Conv.
+  const tileBytes = bs *
+    winogradTrainBytesPerSample(winogradSizes(arch, cin, h, w, planConvAlgos(arch, cin, "train")));
+  const fast = (opts.convAlgo ?? "auto") === "auto" &&
+    tileBytes <= (opts.maxWinogradBytes ?? 6 * 2 ** 30);
+  const fixedSize = fast ? { h, w } : undefined;
   const stepSession = await OrtSession.create(
     buildTrainModel(arch, cin, {
       loss,
