@@ -16,7 +16,7 @@ import { type Arch, layerShapes } from "./arch.ts";
 import type { GraphBuilder } from "./onnx_proto.ts";
 
 /**
- * How each layer's convolution is computed by {@link emitForwardFast}: `direct` (ORT Conv on
+ * How each layer's convolution is computed (infer_graph.ts, train_graph.ts): `direct` (ORT Conv on
  * NCHW), `winograd` (F(4×4, K×K) on HWNC, see winograd.ts) or `unfold` (im2col on HWNC: one
  * GEMM with K²·Cin inner size, for a thin-input layer that feeds a Winograd run so the wide
  * activations never need an NCHW↔HWNC transpose). Shuffle layers are `direct`.
