@@ -166,19 +166,3 @@ export function emitUnfoldWeights(g: GraphBuilder, w: string, cout: number): str
   const wt = g.op("Transpose", [w], { perm: [2, 3, 1, 0] }); // [ky, kx, Cin, Cout]
   return g.op("Reshape", [wt, g.constInt64("shape", [-1, cout])]);
 }
-
-/** Im2col convolution on HWNC: [H, W, N, Cin] → [H, W, N, Cout] + bias (one GEMM). */
-export function emitUnfoldConv(
-  g: GraphBuilder,
-  x: string,
-  w: string,
-  b: string,
-  cin: number,
-  cout: number,
-  k: number,
-  h: number,
-  wd: number,
-): string {
-  const t = emitUnfold(g, x, cin, k, h, wd);
-  return g.op("Add", [g.op("MatMul", [t, emitUnfoldWeights(g, w, cout)]), b]);
-}

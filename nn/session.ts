@@ -19,7 +19,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { type Arch, archCost, paramSpecs, parseArch } from "./arch.ts";
-import { buildInferenceModel } from "./infer_graph.ts";
+import { buildInferenceModel, checkWeights } from "./infer_graph.ts";
 import { type ConvAlgo, planConvAlgos, winogradSizes } from "./hwnc.ts";
 import { onnxPathOf, readModelCard } from "./model_card.ts";
 import { decodeFloatInitializers, GraphBuilder } from "./onnx_proto.ts";
@@ -142,9 +142,16 @@ export interface PredictorOptions extends SessionOptions {
   convAlgo?: "auto" | "direct";
 }
 
+/** The fast layer plan for `arch` under `opts`, or null when every layer stays on ORT Conv. */
+function fastPlan(arch: Arch, inChannels: number, opts: PredictorOptions): ConvAlgo[] | null {
+  if ((opts.convAlgo ?? "auto") !== "auto") return null;
+  const plan = planConvAlgos(arch, inChannels);
+  return plan.some((a) => a !== "direct") ? plan : null;
+}
+
 /** Runs a patch network over N patches with a memory-bounded batch size. */
 export class Predictor {
-  /** Fixed-size fast models by "h×w", built on first use (only with `perSize`). */
+  /** Fixed-size fast models by "h×w", built on first use (only with `fast`). */
   private readonly bySize = new Map<string, Promise<OrtSession>>();
 
   private constructor(
@@ -152,7 +159,7 @@ export class Predictor {
     readonly inChannels: number,
     private readonly session: OrtSession | null,
     private readonly opts: PredictorOptions,
-    private readonly perSize?: Float32Array[],
+    private readonly fast?: { weights: Float32Array[]; plan: ConvAlgo[] },
   ) {}
 
   /**
@@ -165,11 +172,10 @@ export class Predictor {
     weights: Float32Array[],
     opts: PredictorOptions = {},
   ): Promise<Predictor> {
-    const fast = (opts.convAlgo ?? "auto") === "auto" &&
-      planConvAlgos(arch, inChannels).some((a) => a !== "direct");
-    if (fast) {
-      buildInferenceModel(arch, inChannels, { weights }); // validates the weights up front
-      return Promise.resolve(new Predictor(arch, inChannels, null, opts, weights));
+    const plan = fastPlan(arch, inChannels, opts);
+    if (plan) {
+      checkWeights(arch, inChannels, weights, "Predictor.create");
+      return Promise.resolve(new Predictor(arch, inChannels, null, opts, { weights, plan }));
     }
     return Predictor.fromModel(
       arch,
@@ -186,8 +192,9 @@ export class Predictor {
     if (!s) {
       s = OrtSession.create(
         buildInferenceModel(this.arch, this.inChannels, {
-          weights: this.perSize!,
+          weights: this.fast!.weights,
           fixedSize: { h, w },
+          convAlgos: this.fast!.plan,
         }),
         this.opts,
       );
@@ -208,10 +215,8 @@ export class Predictor {
     model: Uint8Array | string,
     opts: PredictorOptions = {},
   ): Promise<Predictor> {
-    if (
-      (opts.convAlgo ?? "auto") === "auto" &&
-      planConvAlgos(arch, inChannels).some((a) => a !== "direct")
-    ) {
+    const plan = fastPlan(arch, inChannels, opts);
+    if (plan) {
       const bytes = typeof model === "string" ? await Deno.readFile(model) : model;
       const inits = decodeFloatInitializers(bytes);
       const weights = paramSpecs(arch, inChannels).map((sp) => {
@@ -219,7 +224,10 @@ export class Predictor {
         return t && t.dims.join() === sp.dims.join() ? t.data : null;
       });
       if (weights.every((w) => w !== null)) {
-        return new Predictor(arch, inChannels, null, opts, weights as Float32Array[]);
+        return new Predictor(arch, inChannels, null, opts, {
+          weights: weights as Float32Array[],
+          plan,
+        });
       }
     }
     return new Predictor(arch, inChannels, await OrtSession.create(model, opts), opts);
@@ -233,7 +241,7 @@ export class Predictor {
 
   /** Patches per batch at h×w, see {@link memoryBoundedBatch}. */
   batchSize(h: number, w: number): number {
-    const plan = this.perSize ? planConvAlgos(this.arch, this.inChannels) : undefined;
+    const plan = this.fast?.plan;
     return memoryBoundedBatch(this.arch, this.inChannels, h, w, { ...this.opts, plan });
   }
 

@@ -364,11 +364,13 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
     : freshState(arch, cin, new Rng(opts.seed ?? 0), undefined, opts.initialWeights);
 
   // Winograd keeps 4× larger tiles per wide layer: past the budget, train on ORT Conv.
-  const tileBytes = bs *
-    winogradTrainBytesPerSample(winogradSizes(arch, cin, h, w, planConvAlgos(arch, cin, "train")));
+  const trainPlan = planConvAlgos(arch, cin, "train");
+  const tileBytes = bs * winogradTrainBytesPerSample(winogradSizes(arch, cin, h, w, trainPlan));
   const fast = (opts.convAlgo ?? "auto") === "auto" &&
     tileBytes <= (opts.maxWinogradBytes ?? 6 * 2 ** 30);
   const fixedSize = fast ? { h, w } : undefined;
+  const valPlan = fast ? planConvAlgos(arch, cin) : undefined;
+  const valBatch = opts.valBatchSize ?? memoryBoundedBatch(arch, cin, h, w, { plan: valPlan });
   const stepSession = await OrtSession.create(
     buildTrainModel(arch, cin, {
       loss,
@@ -377,12 +379,13 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
       nchwcBlock: opts.nchwc === false ? 0 : await nchwcBlockSize(),
       outputPrediction: true,
       fixedSize,
+      convAlgos: trainPlan,
     }),
     { threads: opts.threads },
   );
   const valSession = valIdx.length
     ? await OrtSession.create(
-      buildInferenceModel(arch, cin, { weightsAsInputs: true, fixedSize }),
+      buildInferenceModel(arch, cin, { weightsAsInputs: true, fixedSize, convAlgos: valPlan }),
       { threads: opts.threads },
     )
     : null;
@@ -424,10 +427,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
         valSession,
         source,
         valIdx,
-        opts.valBatchSize ??
-          memoryBoundedBatch(arch, cin, h, w, {
-            plan: fixedSize ? planConvAlgos(arch, cin) : undefined,
-          }),
+        valBatch,
         s.params,
         specs,
         loss,
