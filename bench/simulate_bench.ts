@@ -18,8 +18,9 @@ import { parseHklsCsv } from "../geometry/crystal.ts";
 import { writeMidasZip } from "../midas/zip_writer.ts";
 import { spotsByFrame } from "../synthesis/frames.ts";
 import { prepareSimulation } from "../synthesis/simulation.ts";
+import { MIDAS_EXAMPLE_DIR } from "../tests/shared_data.ts";
 
-const DATA = "/work/shared/data/midas-example/";
+const DATA = MIDAS_EXAMPLE_DIR;
 const grains = parseGrainsCsv(
   await Deno.readTextFile(DATA + "GrainsSim_250.csv"),
   "GrainsSim_250.csv",

@@ -13,7 +13,7 @@
  * import { forwardSpots } from "./forward.ts";
  * import { parseGrainsCsv } from "./grains.ts";
  * import { parseHklsCsv } from "./crystal.ts";
- * const dir = "/work/shared/data/midas-example/";
+ * const dir = "tests/data/midas-example/";
  * const grains = parseGrainsCsv(await Deno.readTextFile(dir + "GrainsSim_3grain.csv"));
  * const hkls = parseHklsCsv(await Deno.readTextFile(dir + "hkls.csv"));
  * const spots = forwardSpots(grains, hkls, exampleGeometry(), {

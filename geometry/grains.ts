@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { parseGrainsCsv } from "./grains.ts";
- * const text = await Deno.readTextFile("/work/shared/data/midas-example/GrainsSim_3grain.csv");
+ * const text = await Deno.readTextFile("tests/data/midas-example/GrainsSim_3grain.csv");
  * const grains = parseGrainsCsv(text, "GrainsSim_3grain.csv");
  * grains[0].id; // 64
  * ```
