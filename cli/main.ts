@@ -76,6 +76,9 @@ export async function runAndReport(
       for (const [id, ports] of Object.entries(res.outputs)) {
         for (const [port, path] of Object.entries(ports)) console.log(`  ${id}.${port}: ${path}`);
       }
+      for (const [id, reports] of Object.entries(res.published)) {
+        for (const r of reports) console.log(`  ${id} → ${r.to}`);
+      }
       for (const f of res.failed) console.log(`FAILED ${f.id}: ${f.error}`);
     }
     return res.ok ? 0 : 1;
@@ -268,6 +271,17 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
       );
     }
   }
+  const inputs = Object.fromEntries(
+    Object.entries(args.inputs).map(([k, ps]) => [k, ps.map((p) => resolve(p))]),
+  );
+  const publish = step.publish && args.engine["no-publish"] !== "true"
+    ? step.publish(
+      parsed.output,
+      Object.fromEntries(
+        Object.entries(inputs).map(([k, ps]) => [k, step.inputs[k]?.many ? ps : ps[0]]),
+      ),
+    )
+    : [];
   const wf: Workflow = {
     name: `cli-${name}`,
     file: "(command line)",
@@ -278,11 +292,12 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
       step,
       params: parsed.output,
       inputs: Object.fromEntries(
-        Object.entries(args.inputs).map((
+        Object.entries(inputs).map((
           [k, ps],
-        ) => [k, ps.map((p) => ({ type: "file" as const, path: resolve(p) }))]),
+        ) => [k, ps.map((path) => ({ type: "file" as const, path }))]),
       ),
       deps: [],
+      ...(publish.length ? { publish } : {}),
       line: 0,
     }],
   };

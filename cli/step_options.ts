@@ -93,6 +93,10 @@ export interface StepArgs {
 }
 
 const ENGINE_FLAGS = ["store", "out", "cores", "config", "executor", "verbose", "help"];
+/** Steps whose sr-midas command takes the model type as a subcommand (`sr-midas-train cnnsr`). */
+const MODEL_TYPE_STEPS = ["train", "hp-optimize", "predict"];
+/** Engine switches that take no value. */
+const ENGINE_SWITCHES = ["verbose", "help", "no-publish"];
 
 /**
  * Parses `argv` for a step: `--name value`, `--name=value`, `-name value` (sr-midas style),
@@ -118,7 +122,9 @@ export function parseStepArgs(
     }
     (out.inputs[port] ??= []).push(path);
   };
-  for (let i = 0; i < argv.length; i++) {
+  // sr-midas's train, hp-optimize and predict take the model type first (`cnnsr`, its only one).
+  const first = argv[0] === "cnnsr" && MODEL_TYPE_STEPS.includes(step.name) ? 1 : 0;
+  for (let i = first; i < argv.length; i++) {
     const arg = argv[i];
     const m = /^--?([A-Za-z][\w-]*)(?:=(.*))?$/.exec(arg);
     if (!m) {
@@ -135,8 +141,12 @@ export function parseStepArgs(
       i++;
       return next;
     };
+    if (ENGINE_SWITCHES.includes(name)) {
+      out.engine[name] = "true";
+      continue;
+    }
     if (ENGINE_FLAGS.includes(name)) {
-      out.engine[name] = name === "verbose" || name === "help" ? "true" : take();
+      out.engine[name] = take();
       continue;
     }
     if (name === "in") {
@@ -221,6 +231,9 @@ export function stepHelp(step: AnyStep, aliases: Record<string, string> = {}): s
   lines.push(
     "",
     "Engine options: --store DIR (.srmidas) --out DIR (links to outputs) --cores N --config FILE.json|yaml --verbose",
+    ...(step.publish
+      ? ["  --no-publish: keep the outputs in the store only (no copies in your folders)"]
+      : []),
     "",
     `Example: srmidas ${step.name} ${
       paramInfo(step).filter((p) => !p.optional).map((p) => `--${p.name} …`).join(" ")

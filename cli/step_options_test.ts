@@ -80,3 +80,17 @@ Deno.test("help lists params with defaults, ports and sr-midas flags", () => {
   assertMatch(h, "--srfac <1|2|4|8> (default 8)");
   assertMatch(h, "-midasZarrDir → input scan");
 });
+
+Deno.test("sr-midas's `cnnsr` model-type subcommand is accepted where sr-midas has it; --no-publish is an engine switch", () => {
+  const train = { ...step, name: "train" };
+  assertEquals(parseStepArgs(train, ["cnnsr", "-srfac", "2"]).params, { srfac: 2 });
+  let err = "";
+  try {
+    parseStepArgs(step, ["cnnsr", "-srfac", "2"]);
+  } catch (e) {
+    err = (e as Error).message;
+  }
+  assertMatch(err, /unexpected argument 'cnnsr'/);
+  const a = parseStepArgs(step, ["-midasZarrDir", "/d", "--no-publish", "-srfac", "1"], aliases);
+  assertEquals([a.engine["no-publish"], a.params.srfac], ["true", 1]);
+});

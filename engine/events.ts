@@ -36,6 +36,17 @@ export type EngineEvent =
   | { type: "step-failed"; t: number; stepId: string; key: string; error: string }
   | { type: "step-skipped"; t: number; stepId: string; reason: string }
   | {
+    type: "step-published";
+    t: number;
+    stepId: string;
+    to: string;
+    copied: number;
+    unchanged: number;
+    removed: number;
+    /** Foreign files that were in the way: `[original, backup]`. */
+    movedAside: [string, string][];
+  }
+  | {
     type: "run-done";
     t: number;
     runId: string;

@@ -100,6 +100,23 @@ export async function digestPath(path: string, cache = new DigestCache()): Promi
   return `tree:${createHash("sha256").update(lines.join("\n")).digest("hex")}`;
 }
 
+/**
+ * Merkle digest of chosen files below `root` (paths relative to it): what a step reads from a
+ * folder, so other files there (notes, published results) do not change its key. A missing
+ * file is an error naming it.
+ */
+export async function digestSelected(
+  root: string,
+  files: string[],
+  cache = new DigestCache(),
+): Promise<string> {
+  const lines: string[] = [];
+  for (const rel of [...new Set(files)].sort()) {
+    lines.push(`${rel}\t${await cache.fileDigest(join(root, rel))}`);
+  }
+  return `tree:${createHash("sha256").update(lines.join("\n")).digest("hex")}`;
+}
+
 /** All regular files below `dir`, sorted by path (deterministic across filesystems). */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

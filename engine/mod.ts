@@ -12,5 +12,6 @@ export * from "./hash.ts";
 export * from "./events.ts";
 export * from "./executor.ts";
 export * from "./progress.ts";
+export * from "./publish.ts";
 export { codeFingerprint } from "./fingerprint.ts";
 export { canonicalJson } from "./canonical.ts";

@@ -105,6 +105,16 @@ export function progressRenderer(opts: RenderOptions = {}): EventSink & { close(
       case "step-skipped":
         say(`- ${e.stepId} skipped: ${e.reason}`);
         break;
+      case "step-published":
+        say(
+          `→ ${e.stepId} published to ${e.to}: ${e.copied} written, ${e.unchanged} unchanged${
+            e.removed ? `, ${e.removed} stale removed` : ""
+          }`,
+        );
+        for (const [from, to] of e.movedAside) {
+          say(`  ⚠ ${from} was not written by srmidas: kept as ${to}`);
+        }
+        break;
       case "run-done":
         say(
           `${

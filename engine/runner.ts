@@ -13,9 +13,10 @@
  * @module
  */
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { codeFingerprint } from "./fingerprint.ts";
-import { DigestCache, digestPath } from "./hash.ts";
+import { DigestCache, digestPath, digestSelected } from "./hash.ts";
+import { publishDir, type PublishReport } from "./publish.ts";
 import { diffParts, keyOf, type KeyParts, runtimeVersions } from "./key.ts";
 import type { Manifest, Store } from "./store.ts";
 import type { EngineEvent, EventInit, EventSink } from "./events.ts";
@@ -58,6 +59,8 @@ export interface RunResult {
   skipped: string[];
   /** stepId → port → absolute path of the committed output. */
   outputs: Record<string, Record<string, string>>;
+  /** Copies made in user folders (`publish`), per step. */
+  published: Record<string, PublishReport[]>;
 }
 
 type Outputs = Manifest["outputs"];
@@ -90,8 +93,13 @@ class KeyResolver {
       const ps: string[] = [];
       for (const s of srcs) {
         if (s.type === "file") {
+          const contents = node.step.inputs[port]?.contents;
           try {
-            ds.push(await digestPath(s.path, this.digests));
+            ds.push(
+              contents
+                ? await digestSelected(s.path, await contents(s.path), this.digests)
+                : await digestPath(s.path, this.digests),
+            );
           } catch (e) {
             throw new Error(
               `step '${node.id}': input '${port}': cannot read ${s.path}: ${(e as Error).message}`,
@@ -236,6 +244,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     failed: [],
     skipped: [],
     outputs: {},
+    published: {},
   };
   const state = new Map<string, "waiting" | "running" | "done" | "failed" | "skipped">(
     wf.nodes.map((n) => [n.id, "waiting"]),
@@ -277,6 +286,44 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     }
   };
 
+  /** Publishes a finished step's outputs where its node asks (after commit or a cache hit). */
+  const publishNode = async (node: WorkflowNode, key: string) => {
+    const outs = outputs.get(node.id)!;
+    for (const t of node.publish ?? []) {
+      const src = t.from ? join(outs[t.port].path, t.from) : outs[t.port].path;
+      const what = `'${t.port}${t.from ? `/${t.from}` : ""}'`;
+      let r: PublishReport;
+      try {
+        if (!relative(resolve(store.root), resolve(t.to)).startsWith("..")) {
+          throw new Error("the destination is inside the store, whose objects never change");
+        }
+        r = await publishDir(src, t.to, res.digests);
+        await store.recordPublished({
+          dest: resolve(t.to),
+          key,
+          stepId: node.id,
+          workflow: wf.name,
+        });
+      } catch (e) {
+        throw new Error(
+          `the results are committed in the store (${
+            store.objectDir(key)
+          }), but publishing ${what} to ${t.to} failed: ${(e as Error).message}`,
+        );
+      }
+      (result.published[node.id] ??= []).push(r);
+      emit({
+        type: "step-published",
+        stepId: node.id,
+        to: r.to,
+        copied: r.copied.length,
+        unchanged: r.unchanged,
+        removed: r.removed.length,
+        movedAside: r.movedAside,
+      });
+    }
+  };
+
   const execute = async (
     node: WorkflowNode,
     parts: KeyParts,
@@ -293,6 +340,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         committedKeys.set(node.id, key);
         result.cached.push(node.id);
         emit({ type: "step-cached", stepId: node.id, key });
+        await publishNode(node, key);
         return;
       }
       const staging = await store.staging(key, runId);
@@ -361,6 +409,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         key,
         durationMs: finished.getTime() - started.getTime(),
       });
+      await publishNode(node, key);
     } finally {
       await release();
     }
@@ -388,7 +437,6 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       if (m) {
         outputs.set(node.id, absOutputs(store, m));
         committedKeys.set(node.id, key);
-        state.set(node.id, "done");
         result.cached.push(node.id);
         await store.writeRecord(wf.name, node.id, {
           key,
@@ -397,6 +445,15 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         });
         emit({ type: "step-cached", stepId: node.id, key });
         launched = true;
+        try {
+          await publishNode(node, key);
+          state.set(node.id, "done");
+        } catch (e) {
+          state.set(node.id, "failed");
+          result.failed.push({ id: node.id, error: (e as Error).message });
+          emit({ type: "step-failed", stepId: node.id, key, error: (e as Error).message });
+          skipDependents(node.id);
+        }
         continue;
       }
       const threads = threadsOf(node);

@@ -282,3 +282,45 @@ Deno.test("gc removes objects no record references and keeps the rest", async ()
   assertEquals(removed.objects.length, 1);
   assertEquals(await store.keys(), [r.outputs.e.out.split("/objects/")[1].split("/")[0]]);
 });
+
+Deno.test("publish: in a workflow copies outputs to user folders after commit and on cache hits", async () => {
+  const { dir, store } = await setup();
+  const executor = new InlineExecutor();
+  const text = `
+name: pub
+params: { v: 7 }
+steps:
+  a:
+    uses: toy-emit
+    with: { value: "\${params.v}" }
+    publish: { out: results/a }
+`;
+  const wf = await wfIn(dir, text);
+  assertEquals(wf.nodes[0].publish, [{ port: "out", to: join(dir, "results/a") }]);
+  let r = await runWorkflow(wf, { store, executor });
+  assert(r.ok, JSON.stringify(r.failed));
+  assertEquals(await Deno.readTextFile(join(dir, "results/a")), "7");
+  assertEquals(r.published.a[0].copied.length, 1);
+  await Deno.remove(join(dir, "results/a"));
+  r = await runWorkflow(wf, { store, executor });
+  assertEquals(r.cached, ["a"]);
+  assertEquals(await Deno.readTextFile(join(dir, "results/a")), "7", "re-published from the cache");
+  // A destination inside the store is refused (objects never change), naming the store path.
+  const bad = await wfIn(dir, text.replace("results/a", join(dir, "store", "objects", "x")));
+  r = await runWorkflow(bad, { store, executor });
+  assertMatch(r.failed[0].error, /results are committed in the store .*inside the store/);
+  await assertWorkflowError(
+    dir,
+    text.replace("publish: { out:", "publish: { nope:"),
+    /unknown output 'nope'/,
+  );
+});
+
+async function assertWorkflowError(dir: string, text: string, re: RegExp) {
+  try {
+    await wfIn(dir, text);
+  } catch (e) {
+    return assertMatch((e as Error).message, re);
+  }
+  throw new Error("expected a workflow error");
+}

@@ -25,6 +25,7 @@
  * @module
  */
 import type * as v from "valibot";
+import type { PublishTarget } from "./publish.ts";
 
 /** Artifact kinds that travel between steps. Free-form strings are allowed for extensions. */
 export type ArtifactKind =
@@ -49,6 +50,12 @@ export interface InputPort {
   /** Several artifacts of this kind may be wired; the step receives a list of paths. */
   many?: boolean;
   description?: string;
+  /**
+   * The files of a folder input that the step actually reads, relative to it. When given, the
+   * cache key covers only these (a scan's zip and `hkls.csv`, not a note or the step's own
+   * published results beside them); otherwise the whole tree is hashed.
+   */
+  contents?: (path: string) => Promise<string[]>;
 }
 
 /** A declared output port; `path` is relative to the step's output directory. */
@@ -115,6 +122,15 @@ export interface Step<
    * for an input. Param names and port names are accepted as flags without listing them here.
    */
   cliAliases?: Record<string, string>;
+  /**
+   * Where the outputs go when the step runs alone from the CLI on the user's own files
+   * (sr-midas's layout, e.g. `process` → `<scan>/Temp`, `<scan>/SR_out`). `--no-publish` turns
+   * it off; workflows publish only what their YAML says (`publish:`).
+   */
+  publish?: (
+    params: v.InferOutput<S>,
+    inputs: Record<string, string | string[] | undefined>,
+  ) => PublishTarget[];
   run(ctx: StepContext<v.InferOutput<S>, I, O>): Promise<void>;
 }
 

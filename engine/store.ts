@@ -7,6 +7,7 @@
  * checkpoints/<key>/        survives failures and kills; a re-run of the same key resumes from it
  * locks/<key>.lock          one writer per key across processes (concurrent runs are safe)
  * records/<workflow>/<id>.json  the key parts last used for a workflow step (for `why`, `gc`)
+ * published/<dest-hash>.json    which key was last published to a user folder (a gc root)
  * logs/<run>.jsonl          the event log of each run
  * digests.json              the (size, mtime, inode) → digest fast path
  * ```
@@ -15,6 +16,7 @@
  * crash leaves either nothing or a whole, manifest-carrying output.
  * @module
  */
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { KeyParts } from "./key.ts";
@@ -144,6 +146,25 @@ export class Store {
         return false;
       }
     }
+  }
+
+  /**
+   * Notes that a key's outputs were published to `dest` (one file per destination, replaced by
+   * the next publish there): `published/*.json`, which gc keeps as roots.
+   */
+  async recordPublished(
+    rec: { dest: string; key: string; stepId: string; workflow: string },
+  ): Promise<void> {
+    const dir = join(this.root, "published");
+    await Deno.mkdir(dir, { recursive: true });
+    const name = createHash("sha256").update(rec.dest).digest("hex").slice(0, 32);
+    const p = join(dir, `${name}.json`);
+    const tmp = `${p}.${Deno.pid}.tmp`;
+    await Deno.writeTextFile(
+      tmp,
+      JSON.stringify({ ...rec, at: new Date().toISOString() }, null, 2),
+    );
+    await Deno.rename(tmp, p);
   }
 
   recordPath(workflow: string, stepId: string): string {

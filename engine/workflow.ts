@@ -17,6 +17,7 @@
  *     matrix: { arch: ["a", "b"] }      # expands into train[arch=a] and train[arch=b]
  *     with: { arch: "${matrix.arch}" }  # (a list may also be "${params.archs}")
  *     in: { patchstore: file:data/pst.h5 }  # a file, relative to this YAML
+ *     publish: { model: results/models }    # a copy of an output in a user folder
  * ```
  *
  * Every error names the file, line, step and field. Workflow-level params are overridden from
@@ -27,6 +28,7 @@ import * as v from "valibot";
 import YAML, { LineCounter } from "yaml";
 import { dirname, resolve } from "node:path";
 import type { AnyStep } from "./step.ts";
+import type { PublishTarget } from "./publish.ts";
 
 /** Resolves a step name (`uses:`) to its definition. */
 export type StepResolver = (name: string) => Promise<AnyStep | undefined>;
@@ -46,6 +48,8 @@ export interface WorkflowNode {
   inputs: Record<string, InputSource[]>;
   /** Ids of the steps this one reads from. */
   deps: string[];
+  /** Copies of outputs to make in user folders after the step commits (`publish:`). */
+  publish?: PublishTarget[];
   line: number;
 }
 
@@ -185,8 +189,13 @@ export async function parseWorkflow(
       continue;
     }
     for (const k of Object.keys(body)) {
-      if (!["uses", "with", "in", "matrix", "description"].includes(k)) {
-        issue(["steps", name, k], `unknown key '${k}' (expected uses, with, in, matrix)`, name, k);
+      if (!["uses", "with", "in", "matrix", "description", "publish"].includes(k)) {
+        issue(
+          ["steps", name, k],
+          `unknown key '${k}' (expected uses, with, in, matrix, publish)`,
+          name,
+          k,
+        );
       }
     }
     // A matrix list may come from a workflow param (`arch: "${params.archs}"`), so one
@@ -355,6 +364,13 @@ export async function parseWorkflow(
         );
       }
     }
+    const publish = parsePublish(
+      body.publish,
+      step,
+      ctx,
+      baseDir,
+      (path, msg) => issue(["steps", name, "publish", ...path], msg, inst.id, "publish"),
+    );
     nodes.push({
       id: inst.id,
       uses: body.uses,
@@ -362,6 +378,7 @@ export async function parseWorkflow(
       params: parsed.success ? parsed.output : withVals,
       inputs,
       deps: [...deps],
+      ...(publish.length ? { publish } : {}),
       line: lineOf(["steps", name]),
     });
   }
@@ -413,6 +430,48 @@ export async function parseWorkflow(
     ? raw.name
     : file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
   return { name, file, params, nodes: order.ok ? order.nodes : nodes };
+}
+
+/**
+ * `publish:` of a workflow step: `{port: dest}` or `{port: {from: sub/path, to: dest}}` (a list
+ * of those publishes several copies); destinations are relative to the YAML file.
+ */
+function parsePublish(
+  raw: unknown,
+  step: AnyStep,
+  ctx: { params: Record<string, unknown>; matrix: Record<string, unknown> },
+  baseDir: string,
+  issue: (path: Path, msg: string) => void,
+): PublishTarget[] {
+  if (raw === undefined) return [];
+  if (!isRecord(raw)) {
+    issue([], "'publish' must map output ports to destination folders");
+    return [];
+  }
+  const out: PublishTarget[] = [];
+  for (const [port, spec0] of Object.entries(raw)) {
+    if (!step.outputs[port]) {
+      issue([port], `unknown output '${port}' (outputs: ${Object.keys(step.outputs).join(", ")})`);
+      continue;
+    }
+    let spec: unknown;
+    try {
+      spec = interpolate(spec0, ctx);
+    } catch (e) {
+      issue([port], (e as Error).message);
+      continue;
+    }
+    for (const one of Array.isArray(spec) ? spec : [spec]) {
+      const to = typeof one === "string" ? one : isRecord(one) ? one.to : undefined;
+      const from = isRecord(one) ? one.from : undefined;
+      if (typeof to !== "string" || (from !== undefined && typeof from !== "string")) {
+        issue([port], "expected a destination path or {from: path inside the output, to: path}");
+        continue;
+      }
+      out.push({ port, ...(from ? { from } : {}), to: resolve(baseDir, to) });
+    }
+  }
+  return out;
 }
 
 function kindsMatch(have: string, want: string): boolean {

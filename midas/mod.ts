@@ -10,3 +10,4 @@ export * from "./peak_table.ts";
 export * from "./frame_stream.ts";
 export * from "./image_transform.ts";
 export * from "./dtype.ts";
+export * from "./scan_dir.ts";

@@ -27,6 +27,7 @@ import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
 import { frameOmega, type MidasParams } from "../midas/params.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
+import { findScanZip } from "../midas/scan_dir.ts";
 import { radiusMapPx, ringIndexMap } from "../geometry/ring_map.ts";
 import {
   nativePeakSearch,
@@ -126,20 +127,6 @@ interface Setup {
   nFrames: number;
 }
 
-async function findZip(scanDir: string): Promise<string> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(scanDir)) if (e.isFile) names.push(e.name);
-  } catch (e) {
-    throw new Error(`${scanDir}: cannot read scan directory (${(e as Error).message})`);
-  }
-  const zips = names.filter((n) => n.endsWith(".MIDAS.zip")).sort();
-  if (zips.length === 0) {
-    throw new Error(`${scanDir}: no *.MIDAS.zip in the scan directory`);
-  }
-  return zips[0];
-}
-
 async function readResidualMap(
   p: MidasParams,
   scanDir: string,
@@ -166,7 +153,7 @@ async function setup(
   o: ProcessOptions,
   log: ProcessLogger,
 ): Promise<Setup & { close(): void; corr: ReturnType<typeof makeCorrection> }> {
-  const zipName = await findZip(o.scanDir);
+  const zipName = await findScanZip(o.scanDir);
   const zipPath = `${o.scanDir}/${zipName}`;
   const hklsPath = `${o.scanDir}/hkls.csv`;
   try {

@@ -7,6 +7,8 @@
  * folders `x1_x2/`, `x2_x4/`, … overriding the bundled `models/`). Output `peaks/`:
  * `Temp/<zip>_NNNNNN_PS.csv`, `Temp/AllPeaks_PS.bin`, `Temp/AllPeaks_PX.bin`, `SR_out/`.
  * `srfac 1` is MIDAS's native search (no models needed). Killed runs resume per frame.
+ * Run alone (`srmidas process -midasZarrDir DIR`), copies of `Temp/` and `SR_out/` are published
+ * into DIR, as sr-midas leaves them (`--no-publish` keeps them in the store only).
  *
  * @example
  * ```ts
@@ -17,6 +19,8 @@
  */
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
+import { join } from "node:path";
+import { scanInputFiles } from "../midas/scan_dir.ts";
 import { runProcess } from "../process/run.ts";
 
 const frameNr = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -46,7 +50,13 @@ export const processStep = defineStep({
     "Finds and fits diffraction spots in a MIDAS scan (srfac 1 = MIDAS; 2/4/8 = CNN SR).",
   params: processParams,
   inputs: {
-    scan: { kind: "scan", description: "MIDAS analysis dir (*.MIDAS.zip + hkls.csv)" },
+    scan: {
+      kind: "scan",
+      description: "MIDAS analysis dir (*.MIDAS.zip + hkls.csv)",
+      // The key covers what process reads, not the folder: results published into it, or a
+      // user's note, must not re-run the scan.
+      contents: scanInputFiles,
+    },
     config: { kind: "config", optional: true, description: "SR config (.json or .txt)" },
     models: { kind: "cascade", optional: true, description: "folder of model folders (x1_x2 …)" },
   },
@@ -64,6 +74,14 @@ export const processStep = defineStep({
     SRconfig: "in:config",
     SRconfig_path: "in:config",
     use_gpu: "",
+  },
+  // sr-midas leaves its peak files in the analysis directory, where MIDAS's next stages read them.
+  publish: (_params, inputs) => {
+    const scan = inputs.scan as string;
+    return [
+      { port: "peaks", from: "Temp", to: join(scan, "Temp") },
+      { port: "peaks", from: "SR_out", to: join(scan, "SR_out") },
+    ];
   },
   async run(ctx) {
     const p = ctx.params;
