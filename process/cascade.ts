@@ -65,7 +65,12 @@ export async function loadCascade(
     while (level > 1) {
       const l = `SRx${level}` as Level;
       const dir = (await resolveModelDirs(cfg, [l], opts)).get(l)!;
-      const model = await openModel(dir, { threads: opts.threads, maxBatch: opts.maxBatch });
+      // mod_itr names the checkpoint of an sr-midas model dir; an exported model has one.
+      const model = await openModel(dir, {
+        threads: opts.threads,
+        maxBatch: opts.maxBatch,
+        itr: cfg.mods_to_use[l as "SRx2" | "SRx4" | "SRx8"]?.mod_itr,
+      });
       stages.unshift({ level: l, model, dir });
       if (model.srfacOut !== level) {
         throw new Error(

@@ -24,11 +24,13 @@ export const createPredPstParams = v.object({
   /** Upper bound on patches per forward batch (sr-midas `-bsz`, default 500). */
   bsz: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 500),
   chunk: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 2048),
+  /** Checkpoint of an sr-midas model dir (`mod-it{N}.pth`; default the newest). */
+  trainedModItr: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
 export const createPredPstStep = defineStep({
   name: "create-pred-pst",
-  cliAliases: { pstPath: "in:patchstore", trainedModDir: "in:model", trainedModItr: "" },
+  cliAliases: { pstPath: "in:patchstore", trainedModDir: "in:model" },
   version: "1",
   description:
     "Writes a predicted patchstore (raw model outputs) as the next cascade stage's training input.",
@@ -48,7 +50,11 @@ export const createPredPstStep = defineStep({
   threads: 2,
   async run(ctx) {
     const p = ctx.params;
-    const model = await openModel(ctx.inputs.model, { threads: ctx.threads, maxBatch: p.bsz });
+    const model = await openModel(ctx.inputs.model, {
+      threads: ctx.threads,
+      maxBatch: p.bsz,
+      itr: p.trainedModItr,
+    });
     const pst = await PatchstoreReader.open(ctx.inputs.patchstore).catch(async (e) => {
       await model.predictor.release();
       throw e;

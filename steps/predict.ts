@@ -26,6 +26,8 @@ import { NpyWriter } from "../nn/io/npy.ts";
 import { maxNormalize } from "../nn/upscale.ts";
 import { PatchstoreReader } from "../patchstore/h5.ts";
 
+const itrNr = v.pipe(v.number(), v.integer(), v.minValue(0));
+
 /** Parameters (sr-midas flag names where they exist). */
 export const predictParams = v.object({
   /** Input level; must match the (first) model's srfacIn when given. */
@@ -38,6 +40,12 @@ export const predictParams = v.object({
   bsz: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 200),
   /** Patches read from the store per slab. */
   chunk: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 2048),
+  /** Checkpoint of an sr-midas model dir (`mod-it{N}.pth`; default the newest). */
+  modItr: v.optional(itrNr),
+  /** Per cascade stage, by the level it produces (sr-midas `-x2ModItr` …). */
+  x2ModItr: v.optional(itrNr),
+  x4ModItr: v.optional(itrNr),
+  x8ModItr: v.optional(itrNr),
 });
 
 /** Orders cascade stages by factor and checks they chain; throws naming the gap. */
@@ -66,10 +74,6 @@ export const predictStep = defineStep({
     x4ModDir: "in:model",
     x8ModDir: "in:model",
     saveDir: "",
-    modItr: "",
-    x2ModItr: "",
-    x4ModItr: "",
-    x8ModItr: "",
   },
   version: "1",
   description:
@@ -94,7 +98,9 @@ export const predictStep = defineStep({
     const writers: NpyWriter[] = [];
     try {
       for (const path of ctx.inputs.model) {
-        models.push(await openModel(path, { threads: ctx.threads, maxBatch: p.bsz }));
+        const itr = (srfacOut: number) =>
+          ({ 2: p.x2ModItr, 4: p.x4ModItr, 8: p.x8ModItr })[srfacOut] ?? p.modItr;
+        models.push(await openModel(path, { threads: ctx.threads, maxBatch: p.bsz, itr }));
       }
       const cascade = p.cascade || models.length > 1;
       const stages = chainStages(models);

@@ -1,7 +1,8 @@
 /**
  * Opens a trained model for inference from any of the forms a step may be handed: an exported
  * model directory (`model.json` + `model.onnx`), a card path, an sr-midas checkpoint directory
- * (`_train_args.json` + `mod-it{N}.pth`, newest iteration) or one `mod-it{N}.pth` file.
+ * (`_train_args.json` + `mod-it{N}.pth`, the named iteration or the newest) or one `mod-it{N}.pth`
+ * file.
  * {@link runStage} then applies the model to patches of its input level (§5 preparation).
  *
  * @example
@@ -18,7 +19,7 @@ import { parseArch } from "../arch.ts";
 import { onnxPathOf, readModelCard } from "../model_card.ts";
 import { Predictor, type PredictorOptions } from "../session.ts";
 import { type ChannelName, prepareModelInput } from "./patch_source.ts";
-import { loadSrMidasCheckpoint } from "./pth.ts";
+import { type CheckpointIteration, loadSrMidasCheckpoint } from "./pth.ts";
 
 /** A model ready to run. */
 export interface OpenedModel {
@@ -41,7 +42,13 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /** Opens a model from a directory, card, sr-midas checkpoint dir or `.pth`; see the module doc. */
-export async function openModel(path: string, opts: PredictorOptions = {}): Promise<OpenedModel> {
+export async function openModel(
+  path: string,
+  opts: PredictorOptions & {
+    /** The checkpoint of an sr-midas directory (`-modItr`, `mod_itr`); exported models have one. */
+    itr?: CheckpointIteration;
+  } = {},
+): Promise<OpenedModel> {
   let card = path;
   if (!path.endsWith(".json") && !path.endsWith(".pth")) {
     if (await isFile(`${path}/model.json`)) card = `${path}/model.json`;
@@ -79,8 +86,8 @@ export async function openModel(path: string, opts: PredictorOptions = {}): Prom
   const dir = path.endsWith(".pth")
     ? path.slice(0, Math.max(0, path.lastIndexOf("/"))) || "."
     : path;
-  const itr = path.endsWith(".pth") ? Number(/mod-it(\d+)\.pth$/.exec(path)?.[1]) : undefined;
-  if (itr !== undefined && !Number.isInteger(itr)) {
+  const itr = path.endsWith(".pth") ? Number(/mod-it(\d+)\.pth$/.exec(path)?.[1]) : opts.itr;
+  if (typeof itr === "number" && !Number.isInteger(itr)) {
     throw new Error(`${path}: expected a mod-it{N}.pth file name`);
   }
   const m = await loadSrMidasCheckpoint(dir, { itr });

@@ -175,12 +175,19 @@ export async function checkpointIterations(dir: string): Promise<number[]> {
 }
 
 /**
+ * Which `mod-it{N}.pth` to load: a number, or a choice by the output level the checkpoint's
+ * training arguments give (sr-midas's `-x2ModItr`/`-x4ModItr`/`-x8ModItr`); undefined = newest.
+ */
+export type CheckpointIteration = number | ((srfacOut: number) => number | undefined);
+
+/**
  * Loads `<dir>/_train_args.json` and `<dir>/mod-it{itr}.pth` (the highest iteration when `itr` is
- * omitted). Keys `module.cnn_layers.{2i}.weight/.bias` map onto the conv layers in order.
+ * omitted; a named one that is absent is an error listing those present). Keys
+ * `module.cnn_layers.{2i}.weight/.bias` map onto the conv layers in order.
  */
 export async function loadSrMidasCheckpoint(
   dir: string,
-  opts: { itr?: number } = {},
+  opts: { itr?: CheckpointIteration } = {},
 ): Promise<SrMidasModel> {
   const argsPath = `${dir}/_train_args.json`;
   let args: Record<string, unknown>;
@@ -193,11 +200,17 @@ export async function loadSrMidasCheckpoint(
   const channels = ["I"];
   if (srMidasTrue(args.useRch)) channels.push("R");
   if (srMidasTrue(args.useEtach)) channels.push("Eta");
-  let itr = opts.itr;
+  let itr = typeof opts.itr === "function" ? opts.itr(Number(args.outSRx ?? 1)) : opts.itr;
+  const its = await checkpointIterations(dir);
   if (itr === undefined) {
-    const its = await checkpointIterations(dir);
     if (!its.length) throw new Error(`${dir}: no mod-it{N}.pth checkpoint found`);
     itr = its[its.length - 1];
+  } else if (!its.includes(itr)) {
+    throw new Error(
+      `${dir}: no checkpoint mod-it${itr}.pth (present: ${
+        its.map((i) => `mod-it${i}.pth`).join(", ") || "none"
+      })`,
+    );
   }
   const checkpoint = `${dir}/mod-it${itr}.pth`;
   const sd = readTorchStateDict(await Deno.readFile(checkpoint), checkpoint);
@@ -245,7 +258,7 @@ export async function loadSrMidasCheckpoint(
 export async function importSrMidasCheckpoint(
   dir: string,
   outDir: string,
-  opts: { itr?: number; name?: string } = {},
+  opts: { itr?: CheckpointIteration; name?: string } = {},
 ): Promise<{ onnxPath: string; cardPath: string; card: ModelCard }> {
   const m = await loadSrMidasCheckpoint(dir, opts);
   const bytes = await Deno.readFile(m.checkpoint);

@@ -243,3 +243,47 @@ Deno.test("sr-midas .pth checkpoint → ONNX matches torch within 1e-5", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const THREE_CHECKPOINTS = `
+import json, torch, torch.nn as nn
+torch.manual_seed(1)
+x = torch.rand(3, 1, 12, 12)
+for itr in (1, 2, 3):
+    m = nn.DataParallel(nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 1, 3, padding=1), nn.Sigmoid()))
+    torch.save({k.replace("module.", "module.cnn_layers."): v for k, v in m.state_dict().items()}, f"mod-it{itr}.pth")
+    with torch.no_grad():
+        m(x).numpy().astype("<f4").tofile(f"y{itr}.bin")
+x.numpy().astype("<f4").tofile("x.bin")
+json.dump({"arch": "4-3-r_1-3-s", "inSRx": 1, "outSRx": 2}, open("_train_args.json", "w"))
+`;
+
+Deno.test("the named checkpoint of an sr-midas dir is loaded (-modItr / mod_itr), a missing one is an error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "srm_pth_itr_" });
+  try {
+    if (!(await python(THREE_CHECKPOINTS, dir))) return;
+    const x = new Float32Array((await Deno.readFile(`${dir}/x.bin`)).buffer);
+    const torchOut = async (i: number) =>
+      new Float32Array((await Deno.readFile(`${dir}/y${i}.bin`)).buffer);
+    const maxDiff = (a: Float32Array, b: Float32Array) =>
+      a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    for (const itr of [1, undefined]) {
+      const m = await openModel(dir, { threads: 1, itr });
+      const y = await m.predictor.predict(x, 3, 12, 12);
+      await m.predictor.release();
+      const want = await torchOut(itr ?? 3);
+      assert(maxDiff(y, want) < 1e-5, `itr ${itr}: equals torch on mod-it${itr ?? 3}`);
+      assert(maxDiff(y, await torchOut(itr === 1 ? 3 : 1)) > 1e-3, "and not another checkpoint");
+    }
+    // Chosen by the level the checkpoint produces (sr-midas -x2ModItr for an x1→x2 model).
+    const byLevel = await loadSrMidasCheckpoint(dir, { itr: (out) => (out === 2 ? 2 : 99) });
+    assert(byLevel.itr === 2, `by level: ${byLevel.itr}`);
+    let msg = "";
+    await openModel(dir, { itr: 5 }).catch((e) => (msg = e.message));
+    assert(
+      msg.includes("no checkpoint mod-it5.pth (present: mod-it1.pth, mod-it2.pth, mod-it3.pth)"),
+      msg,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
