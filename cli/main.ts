@@ -23,7 +23,7 @@ import {
   WorkflowError,
 } from "../engine/mod.ts";
 import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
-import { parseStepArgs, stepHelp } from "./step_options.ts";
+import { parseStepArgs, publishOptionLookup, stepHelp } from "./step_options.ts";
 
 const VERSION = "0.1.0";
 const collect = (value: string, prev: string[]) => [...prev, value];
@@ -52,6 +52,8 @@ export async function runAndReport(
     executor?: string;
     verbose?: boolean;
     json?: boolean;
+    /** One `out/<step>.<key>` link per distinct run besides `out/<step>` (single steps). */
+    linkPerKey?: boolean;
   },
 ): Promise<number> {
   const store = await openStore(o.store);
@@ -68,6 +70,7 @@ export async function runAndReport(
       events: render,
       signal: ac.signal,
       linkDir,
+      linkPerKey: o.linkPerKey,
     });
     render.close();
     if (o.json) console.log(JSON.stringify(res, null, 2));
@@ -249,7 +252,18 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
     if (!cfg || typeof cfg !== "object") {
       throw new Error(`${args.engine.config}: expected a mapping of params`);
     }
-    params = { ...cfg };
+    // sr-midas's config files also name files (`midas_dir`, `peakbankPath`) and where results
+    // go (`peakbank_savedir`): those become inputs and publish options; flags win over the file.
+    const publishName = publishOptionLookup(step);
+    for (const [key, value] of Object.entries(cfg as Record<string, unknown>)) {
+      const pub = publishName(key);
+      const alias = aliases[key] ?? aliases[key.toLowerCase()];
+      if (pub) args.publish[pub] ??= String(value);
+      else if (alias?.startsWith("in:")) {
+        const paths = (Array.isArray(value) ? value : [value]).map(String);
+        args.inputs[alias.slice(3)] ??= paths;
+      } else params[key] = value;
+    }
   }
   params = { ...params, ...args.params };
   const parsed = v.safeParse(step.params, params);
@@ -280,6 +294,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
       Object.fromEntries(
         Object.entries(inputs).map(([k, ps]) => [k, step.inputs[k]?.many ? ps : ps[0]]),
       ),
+      args.publish,
     )
     : [];
   const wf: Workflow = {
@@ -307,6 +322,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
     cores: args.engine.cores ? Number(args.engine.cores) : undefined,
     executor: args.engine.executor,
     verbose: args.engine.verbose === "true",
+    linkPerKey: true,
   });
 }
 

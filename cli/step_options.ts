@@ -90,6 +90,8 @@ export interface StepArgs {
   inputs: Record<string, string[]>;
   /** Engine options (--store, --out, --cores, --config …), kept apart from the step's. */
   engine: Record<string, string>;
+  /** Where to publish copies (the step's `publishOptions`, e.g. sr-midas's `-saveDir`). */
+  publish: Record<string, string>;
 }
 
 const ENGINE_FLAGS = ["store", "out", "cores", "config", "executor", "verbose", "help"];
@@ -111,7 +113,8 @@ export function parseStepArgs(
   const params = paramInfo(step);
   const byName = new Map(params.map((p) => [p.name, p]));
   const lower = new Map(params.map((p) => [p.name.toLowerCase(), p.name]));
-  const out: StepArgs = { params: {}, inputs: {}, engine: {} };
+  const out: StepArgs = { params: {}, inputs: {}, engine: {}, publish: {} };
+  const publishName = publishOptionLookup(step);
   const addInput = (port: string, path: string) => {
     if (!step.inputs[port]) {
       throw new Error(
@@ -156,6 +159,11 @@ export function parseStepArgs(
       addInput(v.slice(0, eq), v.slice(eq + 1));
       continue;
     }
+    const pub = publishName(name);
+    if (pub) {
+      out.publish[pub] = take();
+      continue;
+    }
     const alias = aliases[name] ?? aliases[name.toLowerCase()];
     if (alias === "") {
       // An sr-midas flag with no meaning here (e.g. -nwork): accepted and ignored.
@@ -189,9 +197,25 @@ export function parseStepArgs(
       out.params[canonical] = true;
       continue;
     }
+    if (info.type.includes("[]") && value === undefined) {
+      // argparse's nargs="+": `-srfac_list 1 2 4 8` takes every value up to the next flag.
+      const values = [take()];
+      while (i + 1 < argv.length && !isFlag(argv[i + 1])) values.push(argv[++i]);
+      out.params[canonical] = coerce(values.join(" "), info);
+      continue;
+    }
     out.params[canonical] = coerce(take(), info);
   }
   return out;
+}
+
+/** A flag, not a value (negative numbers are values). */
+const isFlag = (arg: string) => /^--?[A-Za-z]/.test(arg);
+
+/** Maps a flag or config key to the step's publish option of that name (case-insensitive). */
+export function publishOptionLookup(step: AnyStep): (name: string) => string | undefined {
+  const names = new Map((step.publishOptions ?? []).map((n) => [n.toLowerCase(), n]));
+  return (name) => names.get(name.toLowerCase());
 }
 
 /** Help text listing a step's params and ports. */
@@ -232,7 +256,13 @@ export function stepHelp(step: AnyStep, aliases: Record<string, string> = {}): s
     "",
     "Engine options: --store DIR (.srmidas) --out DIR (links to outputs) --cores N --config FILE.json|yaml --verbose",
     ...(step.publish
-      ? ["  --no-publish: keep the outputs in the store only (no copies in your folders)"]
+      ? [
+        `  --no-publish: keep the outputs in the store only (no copies in your folders)${
+          step.publishOptions?.length
+            ? `; where copies go: ${step.publishOptions.map((n) => `-${n}`).join(", ")}`
+            : ""
+        }`,
+      ]
       : []),
     "",
     `Example: srmidas ${step.name} ${

@@ -35,6 +35,11 @@ export interface EngineOptions {
   signal?: AbortSignal;
   /** Directory where `<stepId>` links to committed outputs are (re)made after the run. */
   linkDir?: string;
+  /**
+   * Also keep `<stepId>.<key prefix>` links, one per distinct run, so a later run with other
+   * params re-points `<stepId>` without losing the earlier result (single-step CLI runs).
+   */
+  linkPerKey?: boolean;
   /** Versions added to every key's runtime part (e.g. ORT's). */
   runtime?: Record<string, string>;
 }
@@ -503,7 +508,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
   for (const [id, o] of outputs) {
     result.outputs[id] = Object.fromEntries(Object.entries(o).map(([k, x]) => [k, x.path]));
   }
-  if (opts.linkDir) await linkOutputs(opts.linkDir, store, committedKeys);
+  if (opts.linkDir) await linkOutputs(opts.linkDir, store, committedKeys, opts.linkPerKey);
   await res.digests.save();
   result.ok = result.failed.length === 0 && result.skipped.length === 0;
   emit({
@@ -520,13 +525,20 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
 }
 
 /** Points `<linkDir>/<stepId>` at each step's committed output directory (replaced atomically). */
-async function linkOutputs(linkDir: string, store: Store, keys: Map<string, string>) {
+async function linkOutputs(
+  linkDir: string,
+  store: Store,
+  keys: Map<string, string>,
+  perKey = false,
+) {
   await Deno.mkdir(linkDir, { recursive: true });
   for (const [id, key] of keys) {
-    const link = join(linkDir, id);
-    const tmp = `${link}.${Deno.pid}.tmp`;
-    await Deno.remove(tmp).catch(() => {});
-    await Deno.symlink(resolve(store.objectDir(key)), tmp);
-    await Deno.rename(tmp, link);
+    for (const name of perKey ? [id, `${id}.${key.slice(0, 12)}`] : [id]) {
+      const link = join(linkDir, name);
+      const tmp = `${link}.${Deno.pid}.tmp`;
+      await Deno.remove(tmp).catch(() => {});
+      await Deno.symlink(resolve(store.objectDir(key)), tmp);
+      await Deno.rename(tmp, link);
+    }
   }
 }

@@ -130,7 +130,14 @@ export interface Step<
   publish?: (
     params: v.InferOutput<S>,
     inputs: Record<string, string | string[] | undefined>,
+    options: Record<string, string>,
   ) => PublishTarget[];
+  /**
+   * CLI flags and config keys that only say where {@link Step.publish} puts copies (sr-midas's
+   * `-saveDir`, `peakbank_savedir` …): handed to `publish` as `options`, never params, so they
+   * do not enter the cache key (the same result published to two folders is computed once).
+   */
+  publishOptions?: string[];
   run(ctx: StepContext<v.InferOutput<S>, I, O>): Promise<void>;
 }
 

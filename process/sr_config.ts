@@ -271,10 +271,11 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /**
- * Model folder of every level needed to reach SRx`srfac`, keyed by level: a `mod_dir` path
- * that exists is used as is (relative paths from `configDir`); a key is looked up in
- * `overrideDir` (the step's `models` input) first, then in {@link BUNDLED_MODELS_DIR}. A
- * missing model is an Error naming the level, reference and the folders searched.
+ * Model folder of every level needed to reach SRx`srfac`, keyed by level: the `models` override
+ * (`overrideDir/<basename>`) first; then a `mod_dir` path as given (relative paths from
+ * `configDir`), or a bare key (`x1_x2`) in {@link BUNDLED_MODELS_DIR}. A path never falls back
+ * to the bundled model of the same name. A missing model is an Error naming the level, the
+ * reference and the folders searched.
  */
 export async function resolveModelDirs(
   c: SrConfig,
@@ -286,10 +287,13 @@ export async function resolveModelDirs(
     if (l === "SRx1") continue;
     const ref = c.mods_to_use[l as Exclude<Level, "SRx1">].mod_dir;
     const key = ref.replace(/\/+$/, "").split("/").pop()!;
+    // A bare key (`x1_x2`) names a bundled model; a path names that folder and nothing else, so
+    // a mistyped or missing path is an error, never a silent fall-back to the bundled model.
+    const isKey = !ref.includes("/") && !ref.startsWith(".");
     const candidates = [
       ...(opts.overrideDir ? [`${opts.overrideDir}/${key}`] : []),
       ...(ref.startsWith("/") ? [ref] : opts.configDir ? [`${opts.configDir}/${ref}`] : []),
-      `${opts.bundledDir ?? BUNDLED_MODELS_DIR}/${key}`,
+      ...(isKey ? [`${opts.bundledDir ?? BUNDLED_MODELS_DIR}/${key}`] : []),
     ];
     let found: string | undefined;
     for (const cand of candidates) {

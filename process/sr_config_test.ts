@@ -89,6 +89,15 @@ Deno.test("model references resolve override dir first, then the bundled folder"
       () => resolveModelDirs(cfg, ["SRx8"], { bundledDir: `${dir}/bundled` }),
       "mods_to_use.SRx8.mod_dir 'x4_x8': no model folder found",
     );
+    // A path that does not exist is an error even when a bundled model has its name.
+    const typo = {
+      ...cfg,
+      mods_to_use: { ...cfg.mods_to_use, SRx2: { mod_dir: `${dir}/nowhere/x1_x2` } },
+    };
+    await assertRejects(
+      () => resolveModelDirs(typo, ["SRx2"], { bundledDir: `${dir}/bundled` }),
+      `mods_to_use.SRx2.mod_dir '${dir}/nowhere/x1_x2': no model folder found (searched ${dir}/nowhere/x1_x2)`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { join, resolve } from "node:path";
 import { defineStep } from "../engine/step.ts";
 import { createPatchstore } from "../patchstore/create.ts";
 import {
@@ -36,6 +37,13 @@ export const createPatchstoreStep = defineStep({
     "Synthesizes multi-peak training patches at every SR level from a peakbank (sr-midas create_patchstore).",
   params: createPatchstoreParams,
   inputs: { peakbank: { kind: "peakbank", description: "peakbank CSV (sr-midas columns)" } },
+  // sr-midas's README: `-peakbankPath pb.csv -savedir out/ -savename patchstore.h5`.
+  cliAliases: { peakbankPath: "in:peakbank", peakbank: "in:peakbank" },
+  publishOptions: ["savedir", "savename"],
+  publish: (_params, _inputs, o) =>
+    o.savedir
+      ? [{ port: "patchstore", to: join(resolve(o.savedir), o.savename ?? "patchstore.h5") }]
+      : [],
   outputs: {
     patchstore: {
       kind: "patchstore",

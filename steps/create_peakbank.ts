@@ -6,9 +6,10 @@
  *
  * Inputs: one or more MIDAS analysis directories (`scan`: `*.MIDAS.zip` + `Temp/`), and
  * optionally a peak-table directory per scan (`peaks`) when the tables live elsewhere.
- * Params take sr-midas's config keys (§2.1); `midas_dir`, `peakbank_savedir`,
- * `peakbank_savename`, `srfac`, `save_exp_patches`, `dir_ignore`, `save_frame_gen` are accepted
- * and ignored (the engine wires paths; sr-midas ignores most of them too).
+ * Params take sr-midas's config keys (§2.1): from the CLI (`-config in_create_peakbank.json`),
+ * `midas_dir` names the scans and the CSV is published to `{peakbank_savedir}/{peakbank_savename}`;
+ * `srfac`, `save_exp_patches`, `dir_ignore`, `save_frame_gen` are accepted and ignored (sr-midas
+ * ignores most of them too).
  *
  * @example
  * ```ts
@@ -18,6 +19,7 @@
  * @module
  */
 import * as v from "valibot";
+import { join, resolve } from "node:path";
 import { defineStep } from "../engine/step.ts";
 import { writePeakbankCsv } from "../patchstore/peakbank_csv.ts";
 import { peakbankFromDirs } from "../patchstore/peakbank_dir.ts";
@@ -91,6 +93,17 @@ export const createPeakbankStep = defineStep({
     peakbank: { kind: "peakbank", path: "df_peakbank.csv", description: "sr-midas peakbank CSV" },
   },
   module: import.meta.url,
+  // sr-midas's config: `midas_dir` lists the scans; the CSV lands at
+  // `{peakbank_savedir}/{peakbank_savename}`.
+  cliAliases: { midas_dir: "in:scan" },
+  publishOptions: ["peakbank_savedir", "peakbank_savename"],
+  publish: (_params, _inputs, o) =>
+    o.peakbank_savedir
+      ? [{
+        port: "peakbank",
+        to: join(resolve(o.peakbank_savedir), o.peakbank_savename ?? "df_peakbank.csv"),
+      }]
+      : [],
   async run(ctx) {
     const scans = ctx.inputs.scan;
     const peaks = ctx.inputs.peaks?.length ? ctx.inputs.peaks : undefined; // unwired → []

@@ -12,6 +12,7 @@
  * @module
  */
 import * as v from "valibot";
+import { join, resolve } from "node:path";
 import { defineStep } from "../engine/step.ts";
 import { openModel, runStage } from "../nn/io/load_model.ts";
 import { PredPatchstoreWriter } from "../nn/io/pred_pst.ts";
@@ -31,6 +32,12 @@ export const createPredPstParams = v.object({
 export const createPredPstStep = defineStep({
   name: "create-pred-pst",
   cliAliases: { pstPath: "in:patchstore", trainedModDir: "in:model" },
+  // sr-midas writes `{saveDir}/{saveName}`.
+  publishOptions: ["saveDir", "saveName"],
+  publish: (_params, _inputs, o) =>
+    o.saveDir
+      ? [{ port: "patchstore", to: join(resolve(o.saveDir), o.saveName ?? "pred_patchstore.h5") }]
+      : [],
   version: "1",
   description:
     "Writes a predicted patchstore (raw model outputs) as the next cascade stage's training input.",

@@ -25,6 +25,7 @@
  * @module
  */
 import * as v from "valibot";
+import { join, resolve } from "node:path";
 import { defineStep } from "../engine/step.ts";
 import { channelList, patchstoreSource, sha256File } from "../nn/io/patch_source.ts";
 import { exportModel } from "../nn/model_card.ts";
@@ -139,6 +140,13 @@ export const hpOptimizeStep = defineStep({
     outPstPath: "in:patchstore",
     inPstPath: "in:inputPatchstore",
     nwork: "",
+  },
+  // sr-midas's results folder (it appends a timestamp; a cached re-run here publishes to the
+  // same folder instead of a new one each time).
+  publishOptions: ["output_base_dir"],
+  publish: (_params, _inputs, o) => {
+    const dir = resolve(o.output_base_dir ?? "optuna_results");
+    return [{ port: "study", to: dir }, { port: "model", to: join(dir, "best_model") }];
   },
   version: "1",
   description:

@@ -20,6 +20,7 @@
  * @module
  */
 import * as v from "valibot";
+import { resolve } from "node:path";
 import { defineStep } from "../engine/step.ts";
 import { type OpenedModel, openModel, runStage } from "../nn/io/load_model.ts";
 import { NpyWriter } from "../nn/io/npy.ts";
@@ -73,8 +74,11 @@ export const predictStep = defineStep({
     x2ModDir: "in:model",
     x4ModDir: "in:model",
     x8ModDir: "in:model",
-    saveDir: "",
   },
+  // The .npy files land in sr-midas's `-saveDir`.
+  publishOptions: ["saveDir"],
+  publish: (_params, _inputs, o) =>
+    o.saveDir ? [{ port: "predictions", to: resolve(o.saveDir) }] : [],
   version: "1",
   description:
     "Super-resolves patchstore patches with one CNNSR model or an x2/x4/x8 cascade (.npy).",
