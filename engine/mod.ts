@@ -14,3 +14,5 @@ export * from "./executor.ts";
 export * from "./progress.ts";
 export { codeFingerprint } from "./fingerprint.ts";
 export { canonicalJson } from "./canonical.ts";
+export * from "./resources.ts";
+export { SlurmExecutor, type SlurmOptions } from "./executors/slurm.ts";

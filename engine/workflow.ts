@@ -17,7 +17,10 @@
  *     matrix: { arch: ["a", "b"] }      # expands into train[arch=a] and train[arch=b]
  *     with: { arch: "${matrix.arch}" }  # (a list may also be "${params.archs}")
  *     in: { patchstore: file:data/pst.h5 }  # a file, relative to this YAML
+ *     resources: { cpus: 4, mem: 8G, gpus: 1, time: "2:00:00" }  # for batch executors
  * ```
+ *
+ * A top-level `executor: slurm` picks where steps run when the command line does not.
  *
  * Every error names the file, line, step and field. Workflow-level params are overridden from
  * the CLI with `--set key=value`; `${params.x}` alone in a value keeps x's type.
@@ -27,6 +30,7 @@ import * as v from "valibot";
 import YAML, { LineCounter } from "yaml";
 import { dirname, resolve } from "node:path";
 import type { AnyStep } from "./step.ts";
+import { parseResources, type Resources } from "./resources.ts";
 
 /** Resolves a step name (`uses:`) to its definition. */
 export type StepResolver = (name: string) => Promise<AnyStep | undefined>;
@@ -47,6 +51,8 @@ export interface WorkflowNode {
   /** Ids of the steps this one reads from. */
   deps: string[];
   line: number;
+  /** The step's `resources:` (batch executors only). */
+  resources?: Resources;
 }
 
 /** A parsed and validated workflow, nodes in a topological order. */
@@ -55,6 +61,8 @@ export interface Workflow {
   file: string;
   params: Record<string, unknown>;
   nodes: WorkflowNode[];
+  /** The top-level `executor:` (e.g. `slurm`); the command line's `--executor` wins. */
+  executor?: string;
 }
 
 /** One problem found while validating; rendered as `file:line: step 'x': field: message`. */
@@ -140,11 +148,17 @@ export async function parseWorkflow(
     throw new WorkflowError([{ file, line: 1, message: "expected a mapping with 'steps'" }]);
   }
   for (const k of Object.keys(raw)) {
-    if (!["name", "description", "params", "steps"].includes(k)) {
-      issue([k], `unknown top-level key '${k}' (expected name, description, params, steps)`);
+    if (!["name", "description", "params", "steps", "executor"].includes(k)) {
+      issue(
+        [k],
+        `unknown top-level key '${k}' (expected name, description, params, steps, executor)`,
+      );
     }
   }
   const params: Record<string, unknown> = { ...(isRecord(raw.params) ? raw.params : {}) };
+  if (raw.executor !== undefined && typeof raw.executor !== "string") {
+    issue(["executor"], "executor must be a name (local, inline, slurm)");
+  }
   if (raw.params !== undefined && !isRecord(raw.params)) {
     issue(["params"], "params must be a mapping");
   }
@@ -185,8 +199,13 @@ export async function parseWorkflow(
       continue;
     }
     for (const k of Object.keys(body)) {
-      if (!["uses", "with", "in", "matrix", "description"].includes(k)) {
-        issue(["steps", name, k], `unknown key '${k}' (expected uses, with, in, matrix)`, name, k);
+      if (!["uses", "with", "in", "matrix", "description", "resources"].includes(k)) {
+        issue(
+          ["steps", name, k],
+          `unknown key '${k}' (expected uses, with, in, matrix, resources)`,
+          name,
+          k,
+        );
       }
     }
     // A matrix list may come from a workflow param (`arch: "${params.archs}"`), so one
@@ -247,6 +266,14 @@ export async function parseWorkflow(
         const keyPath = (is.path ?? []).map((p: { key: unknown }) => p.key as string | number);
         const field = keyPath.join(".") || "with";
         issue(["steps", name, "with", ...keyPath], `${is.message}`, inst.id, field);
+      }
+    }
+    let resources: Resources | undefined;
+    if (body.resources !== undefined) {
+      try {
+        resources = parseResources(interpolate(body.resources, ctx), "resources");
+      } catch (e) {
+        issue(["steps", name, "resources"], (e as Error).message, inst.id, "resources");
       }
     }
     const inputs: Record<string, InputSource[]> = {};
@@ -363,6 +390,7 @@ export async function parseWorkflow(
       inputs,
       deps: [...deps],
       line: lineOf(["steps", name]),
+      ...(resources ? { resources } : {}),
     });
   }
 
@@ -412,7 +440,14 @@ export async function parseWorkflow(
   const name = typeof raw.name === "string"
     ? raw.name
     : file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
-  return { name, file, params, nodes: order.ok ? order.nodes : nodes };
+  const executor = typeof raw.executor === "string" ? raw.executor : undefined;
+  return {
+    name,
+    file,
+    params,
+    nodes: order.ok ? order.nodes : nodes,
+    ...(executor ? { executor } : {}),
+  };
 }
 
 function kindsMatch(have: string, want: string): boolean {
