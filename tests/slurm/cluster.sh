@@ -45,6 +45,10 @@ write_conf() {
 }
 
 start() {
+  # One start at a time (test processes may race).
+  mkdir -p "$STATE"
+  exec 9>"$STATE/lock"
+  flock 9
   if up; then echo "slurm cluster: already up (reusing it)"; return 0; fi
   [ "$(id -u)" = 0 ] || die "needs root to start munged/slurmctld/slurmd"
   for b in /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd sbatch squeue scontrol scancel sinfo; do

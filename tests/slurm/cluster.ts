@@ -4,11 +4,14 @@
  * file is done. When the daemons cannot start, {@link slurmCluster} says why, and the test
  * file prints one visible SKIP line instead of running.
  *
+ * Importing this module brings the cluster up once per test process ({@link cluster}); all
+ * Slurm test cases live in modules registered by the one test file `tests/slurm/slurm_test.ts`,
+ * so that parallel test files never start or stop the daemons under each other.
+ *
  * @example
  * ```ts ignore
- * import { slurmCluster } from "./cluster.ts";
- * const c = await slurmCluster();
- * Deno.test({ name: "x", ignore: !c.ok, fn: async () => {} });
+ * import { slurmTest } from "./cluster.ts";
+ * slurmTest("x", async () => {});
  * ```
  * @module
  */
@@ -68,4 +71,15 @@ export async function queuedJobs(prefix = "srmidas-"): Promise<string[]> {
   }).output();
   return new TextDecoder().decode(r.stdout).split("\n").map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length >= 2 && f[1].startsWith(prefix)).map((f) => f[0]);
+}
+
+/** The cluster of this test process (started on first import, stopped at exit if we started it). */
+export const cluster: Cluster = await slurmCluster();
+globalThis.addEventListener("unload", () => {
+  if (cluster.started) new Deno.Command("bash", { args: [SCRIPT, "stop"] }).outputSync();
+});
+
+/** A test that needs the cluster; ignored (after the printed SKIP line) when it is not up. */
+export function slurmTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, ignore: !cluster.ok, sanitizeOps: false, sanitizeResources: false, fn });
 }

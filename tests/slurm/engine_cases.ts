@@ -1,6 +1,7 @@
 /**
  * The Slurm executor against real daemons (a one-node cluster, tests/slurm/cluster.ts): toy
- * steps, so each test takes seconds. Skipped, with a printed line, when the cluster cannot start.
+ * steps, so each test takes seconds. Registered by tests/slurm/slurm_test.ts.
+ * @module
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "../assert.ts";
@@ -10,15 +11,7 @@ import { parseWorkflow } from "../../engine/workflow.ts";
 import { SlurmExecutor } from "../../engine/executors/slurm.ts";
 import { resolveToy } from "../../engine/testdata/toy_steps.ts";
 import type { EngineEvent } from "../../engine/events.ts";
-import { queuedJobs, slurmCluster } from "./cluster.ts";
-
-const cluster = await slurmCluster("slurm engine tests");
-globalThis.addEventListener("unload", () => {
-  if (cluster.started) {
-    new Deno.Command("bash", { args: [new URL("./cluster.sh", import.meta.url).pathname, "stop"] })
-      .outputSync();
-  }
-});
+import { queuedJobs, slurmTest as test } from "./cluster.ts";
 
 async function setup(text: string) {
   const dir = await Deno.makeTempDir({ prefix: "srmidas-slurm-" });
@@ -33,9 +26,6 @@ async function setup(text: string) {
   const traced = async () => (await Deno.readTextFile(trace)).split("\n").filter(Boolean);
   return { dir, wf, store, executor, traced };
 }
-
-const test = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: !cluster.ok, sanitizeOps: false, sanitizeResources: false, fn });
 
 test("slurm: a DAG runs as jobs, records job ids, and a re-run is fully cached", async () => {
   const { dir, wf, store, executor, traced } = await setup(`
@@ -142,4 +132,30 @@ steps:
   assertMatch(r.failed.map((f) => f.error).join("\n"), /cancelled \(Slurm job \d+/);
   assertEquals(await queuedJobs(), []);
   assertEquals(await store.keys(), []);
+});
+
+test("slurm: a walltime warning (--signal) stops the step, which resumes in a new job", async () => {
+  const { wf, store, dir, traced } = await setup(`
+name: walltime
+steps:
+  c: { uses: toy-count, with: { n: 80, msPerCount: 250 }, resources: { time: 1 } }
+`);
+  // A 1-minute limit warned 57 s ahead: each job gets a few seconds before its USR1.
+  const executor = new SlurmExecutor({
+    dir: join(dir, "store", "slurm"),
+    pollSec: 1,
+    signalSec: 57,
+    maxRetries: 8,
+  });
+  const r = await runWorkflow(wf, { store, executor });
+  assert(r.ok, JSON.stringify(r.failed));
+  const want = Array.from({ length: 80 }, (_, i) => (i + 1) ** 2).join(",");
+  assertEquals(await Deno.readTextFile(r.outputs.c.out), want);
+  const m = JSON.parse(await Deno.readTextFile(join(r.outputs.c.out, "..", "manifest.json")));
+  assert(m.executor.jobIds.length >= 2, `one job did it all: ${m.executor.jobIds}`);
+  const lines = await traced();
+  assertEquals(lines.filter((l) => l === "count 1").length, 1);
+  const first = m.executor.log.replace(/\.\d+\.log$/, `.${m.executor.jobIds[0]}.log`);
+  const log = await Deno.readTextFile(first);
+  assertMatch(log, /SIGTERM|USR1/);
 });
