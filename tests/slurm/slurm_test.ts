@@ -3,3 +3,4 @@
  * a running one, and prints a SKIP line when it cannot). `deno task slurm-test` runs only these.
  */
 import "./engine_cases.ts";
+import "./process_cases.ts";
