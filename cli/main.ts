@@ -54,15 +54,20 @@ export async function runAndReport(
   Deno.addSignalListener("SIGINT", onSig);
   try {
     const linkDir = resolve(o.out ?? join("out", wf.name));
+    const executor = executorOf(o.executor ?? wf.executor, {
+      store: o.store,
+      resources: o.resource,
+    });
     const res = await runWorkflow(wf, {
       store,
-      executor: executorOf(o.executor ?? wf.executor, { store: o.store, resources: o.resource }),
+      executor,
       cores: o.cores,
       events: render,
       signal: ac.signal,
       linkDir,
     });
     render.close();
+    await executor.close?.();
     if (o.json) console.log(JSON.stringify(res, null, 2));
     else {
       console.log(`outputs (links in ${linkDir}):`);
@@ -108,7 +113,8 @@ Examples:
     .option("--out <dir>", "where to link step outputs (default out/<workflow name>)")
     .option(
       "--executor <name>",
-      "local (subprocess per step, default), inline, or slurm (a batch job per step)",
+      "local (subprocess per step, default), inline, slurm (a batch job per step) or " +
+        "slurm-alloc (one batch job runs the steps)",
     )
     .option(
       "--resource <key=value>",

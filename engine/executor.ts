@@ -45,6 +45,8 @@ export interface Executor {
    */
   readonly capacity?: { cores: number; memoryMB: number };
   submit(task: Task, emit: (e: EventInit) => void): TaskHandle;
+  /** Releases what the executor holds (e.g. a batch allocation) once a run is over. */
+  close?(): Promise<void>;
 }
 
 /** Finds the step a module exports under `name`. */

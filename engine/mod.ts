@@ -16,3 +16,4 @@ export { codeFingerprint } from "./fingerprint.ts";
 export { canonicalJson } from "./canonical.ts";
 export * from "./resources.ts";
 export { SlurmExecutor, type SlurmOptions } from "./executors/slurm.ts";
+export { AllocationExecutor, type AllocationOptions } from "./executors/allocation.ts";

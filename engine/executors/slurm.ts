@@ -47,7 +47,7 @@ export interface SlurmOptions {
 }
 
 /** Scheduler states after which a job will not run again by itself. */
-const TERMINAL = new Set([
+export const TERMINAL = new Set([
   "COMPLETED",
   "FAILED",
   "CANCELLED",
@@ -139,7 +139,15 @@ export function renderBatchScript(
   task: Task,
   res: Resources,
   files: JobFiles,
-  o: { deno: string; worker: string; denoConfig?: string; cwd: string; signalSec?: number },
+  o: {
+    deno: string;
+    worker: string;
+    denoConfig?: string;
+    cwd: string;
+    signalSec?: number;
+    /** The worker's arguments (default `--task <task file>`). */
+    workerArgs?: string[];
+  },
 ): string {
   const sb: string[] = [
     `--job-name=srmidas-${task.stepId.replace(/[^\w.-]+/g, "_").slice(0, 60)}`,
@@ -164,7 +172,7 @@ export function renderBatchScript(
   for (const x of res.extra ?? []) sb.push(x);
   const cmd = [o.deno, "run", "-A", "--quiet"];
   if (o.denoConfig) cmd.push("--config", o.denoConfig);
-  cmd.push(o.worker, "--task", files.task);
+  cmd.push(o.worker, ...(o.workerArgs ?? ["--task", files.task]));
   const exitFile = files.exit;
   return [
     "#!/bin/bash",
@@ -190,7 +198,11 @@ export function renderBatchScript(
   ].join("\n");
 }
 
-async function sh(cmd: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
+/** Runs a scheduler command; never throws (a missing command is `ok: false`). */
+export async function sh(
+  cmd: string,
+  args: string[],
+): Promise<{ ok: boolean; out: string; err: string }> {
   try {
     const r = await new Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
     const dec = new TextDecoder();
@@ -379,7 +391,10 @@ export class SlurmExecutor implements Executor {
   }
 }
 
-async function readExitFile(p: string): Promise<{ code: number; interrupted: boolean } | null> {
+/** Reads a wrapper's exit file (`<code> <interrupted>`), or null while there is none. */
+export async function readExitFile(
+  p: string,
+): Promise<{ code: number; interrupted: boolean } | null> {
   try {
     const [code, intr] = (await Deno.readTextFile(p)).trim().split(/\s+/).map(Number);
     return Number.isFinite(code) ? { code, interrupted: intr === 1 } : null;
@@ -394,7 +409,7 @@ async function emptyDir(dir: string) {
 }
 
 /** Reads lines appended to a file since the last call (the job log on the shared filesystem). */
-class LogFollower {
+export class LogFollower {
   #offset = 0;
   #buf = "";
   #dec = new TextDecoder();

@@ -4,3 +4,4 @@
  */
 import "./engine_cases.ts";
 import "./process_cases.ts";
+import "./allocation_cases.ts";
