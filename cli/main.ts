@@ -9,10 +9,7 @@ import { join, resolve } from "node:path";
 import * as v from "valibot";
 import {
   duBytes,
-  type Executor,
-  InlineExecutor,
   loadWorkflow,
-  LocalExecutor,
   planWorkflow,
   progressRenderer,
   runWorkflow,
@@ -24,18 +21,13 @@ import {
 } from "../engine/mod.ts";
 import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
 import { parseStepArgs, publishOptionLookup, stepHelp } from "./step_options.ts";
+import { executorOf } from "./executors.ts";
 
 const VERSION = "0.1.0";
 const collect = (value: string, prev: string[]) => [...prev, value];
 
 async function openStore(dir: string) {
   return await new Store(resolve(dir)).init();
-}
-
-function executorOf(name: string | undefined): Executor {
-  if (!name || name === "local") return new LocalExecutor();
-  if (name === "inline") return new InlineExecutor();
-  throw new Error(`--executor: unknown executor '${name}' (local, inline)`);
 }
 
 async function load(file: string, set: string[]): Promise<Workflow> {
@@ -50,6 +42,7 @@ export async function runAndReport(
     cores?: number;
     out?: string;
     executor?: string;
+    resource?: string[];
     verbose?: boolean;
     json?: boolean;
     /** One `out/<step>.<key>` link per distinct run besides `out/<step>` (single steps). */
@@ -63,9 +56,13 @@ export async function runAndReport(
   Deno.addSignalListener("SIGINT", onSig);
   try {
     const linkDir = resolve(o.out ?? join("out", wf.name));
+    const executor = executorOf(o.executor ?? wf.executor, {
+      store: o.store,
+      resources: o.resource,
+    });
     const res = await runWorkflow(wf, {
       store,
-      executor: executorOf(o.executor),
+      executor,
       cores: o.cores,
       events: render,
       signal: ac.signal,
@@ -73,6 +70,7 @@ export async function runAndReport(
       linkPerKey: o.linkPerKey,
     });
     render.close();
+    await executor.close?.();
     if (o.json) console.log(JSON.stringify(res, null, 2));
     else {
       console.log(`outputs (links in ${linkDir}):`);
@@ -119,7 +117,17 @@ Examples:
     .option("--set <key=value>", "override a workflow param (repeatable)", collect, [] as string[])
     .option("--cores <n>", "cores to use", (x) => parseInt(x, 10))
     .option("--out <dir>", "where to link step outputs (default out/<workflow name>)")
-    .option("--executor <name>", "local (subprocess per step) or inline", "local")
+    .option(
+      "--executor <name>",
+      "local (subprocess per step, default), inline, slurm (a batch job per step) or " +
+        "slurm-alloc (one batch job runs the steps)",
+    )
+    .option(
+      "--resource <key=value>",
+      "batch resources for every step: cpus, mem, gpus, time, partition, account, extra",
+      collect,
+      [] as string[],
+    )
     .option("--verbose", "print step log lines")
     .option("--json", "print the run result as JSON")
     .addHelpText(

@@ -7,6 +7,7 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import type { AnyStep, StepLogger } from "./step.ts";
 import type { EventInit } from "./events.ts";
+import type { Resources } from "./resources.ts";
 
 /** A fully resolved step attempt. Plain JSON, so it can cross process and host boundaries. */
 export interface Task {
@@ -20,6 +21,10 @@ export interface Task {
   outputs: Record<string, string>;
   checkpointDir: string;
   threads: number;
+  /** The step's memory estimate in MB (batch executors ask the scheduler for it). */
+  memoryMB?: number;
+  /** The workflow step's `resources:` (engine/resources.ts), for batch executors. */
+  resources?: Resources;
 }
 
 /** A submitted task. */
@@ -27,12 +32,21 @@ export interface TaskHandle {
   /** Resolves when the step succeeded; rejects with its error. */
   done: Promise<void>;
   cancel(): void;
+  /** Where it ran, for the manifest (e.g. Slurm job ids); read after `done` settles. */
+  info?(): Record<string, unknown>;
 }
 
 /** Where tasks run. */
 export interface Executor {
   readonly name: string;
+  /**
+   * Cores and memory (MB) the runner may hand out at once; default this machine's. A batch
+   * executor's come from the cluster, not from the machine the engine runs on.
+   */
+  readonly capacity?: { cores: number; memoryMB: number };
   submit(task: Task, emit: (e: EventInit) => void): TaskHandle;
+  /** Releases what the executor holds (e.g. a batch allocation) once a run is over. */
+  close?(): Promise<void>;
 }
 
 /** Finds the step a module exports under `name`. */
@@ -85,7 +99,8 @@ export class InlineExecutor implements Executor {
 }
 
 const EVENT_PREFIX = "\u001e";
-const WORKER = new URL("./worker_main.ts", import.meta.url);
+/** The worker entry that runs one task in a fresh process (engine/worker_main.ts). */
+export const WORKER = new URL("./worker_main.ts", import.meta.url);
 
 /**
  * Runs each step in its own `deno` subprocess: independent steps use separate cores, a crash
@@ -165,7 +180,8 @@ export class LocalExecutor implements Executor {
   }
 }
 
-function defaultConfig(): string | undefined {
+/** The deno.json of the project this engine lives in, if there is one. */
+export function defaultConfig(): string | undefined {
   const p = fromFileUrl(new URL("../deno.json", import.meta.url));
   try {
     Deno.statSync(p);

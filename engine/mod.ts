@@ -15,3 +15,6 @@ export * from "./progress.ts";
 export * from "./publish.ts";
 export { codeFingerprint } from "./fingerprint.ts";
 export { canonicalJson } from "./canonical.ts";
+export * from "./resources.ts";
+export { SlurmExecutor, type SlurmOptions } from "./executors/slurm.ts";
+export { AllocationExecutor, type AllocationOptions } from "./executors/allocation.ts";

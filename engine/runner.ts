@@ -224,8 +224,11 @@ export async function whyStep(
 /** Runs a workflow: cached steps are restored, the rest run in parallel within `cores`. */
 export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<RunResult> {
   const store = opts.store;
-  const executor = opts.executor ?? new LocalExecutor();
-  const cores = Math.max(1, opts.cores ?? navigator.hardwareConcurrency ?? 1);
+  const executor: Executor = opts.executor ?? new LocalExecutor();
+  const cores = Math.max(
+    1,
+    opts.cores ?? executor.capacity?.cores ?? navigator.hardwareConcurrency ?? 1,
+  );
   const runId = `${
     new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")
   }-${Deno.pid}-${Math.random().toString(36).slice(2, 6)}`;
@@ -258,7 +261,8 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     string,
     { promise: Promise<void>; threads: number; handle?: TaskHandle }
   >();
-  const memBudget = opts.memoryMB ?? Math.floor((Deno.systemMemoryInfo().total * 0.8) / 1e6);
+  const memBudget = opts.memoryMB ?? executor.capacity?.memoryMB ??
+    Math.floor((Deno.systemMemoryInfo().total * 0.8) / 1e6);
   let used = 0;
   let usedMem = 0;
   const onAbort = () => {
@@ -334,6 +338,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     parts: KeyParts,
     paths: Task["inputs"],
     threads: number,
+    memoryMB: number,
   ) => {
     const key = keyOf(parts);
     const release = await store.lock(key, opts.signal);
@@ -371,6 +376,8 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         ),
         checkpointDir,
         threads,
+        memoryMB,
+        resources: node.resources,
       };
       if (!task.stepModule && executor.name !== "inline") {
         throw new Error(`step '${node.step.name}' has no 'module' (set module: import.meta.url)`);
@@ -401,6 +408,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         startedAt: started.toISOString(),
         finishedAt: finished.toISOString(),
         durationMs: finished.getTime() - started.getTime(),
+        executor: { name: executor.name, ...handle.info?.() },
       };
       // Output paths depend only on the key and the declared ports, so no need to re-read the
       // manifest (if another run committed this key first, its object is the one we point at).
@@ -470,7 +478,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       state.set(node.id, "running");
       launched = true;
       const parts = r.parts;
-      const promise = execute(node, parts, r.paths, threads).then(
+      const promise = execute(node, parts, r.paths, threads, mem).then(
         async () => {
           state.set(node.id, "done");
           await store.writeRecord(wf.name, node.id, { key, parts, at: new Date().toISOString() });

@@ -33,6 +33,8 @@ export interface Manifest {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** Which executor ran it and where (e.g. `{ name: "slurm", jobIds: ["42"] }`); not in the key. */
+  executor?: { name: string; [k: string]: unknown };
 }
 
 /** The last key parts used for a workflow step (what `why` compares against). */

@@ -18,7 +18,10 @@
  *     with: { arch: "${matrix.arch}" }  # (a list may also be "${params.archs}")
  *     in: { patchstore: file:data/pst.h5 }  # a file, relative to this YAML
  *     publish: { model: results/models }    # a copy of an output in a user folder
+ *     resources: { cpus: 4, mem: 8G, gpus: 1, time: "2:00:00" }  # for batch executors
  * ```
+ *
+ * A top-level `executor: slurm` picks where steps run when the command line does not.
  *
  * Every error names the file, line, step and field. Workflow-level params are overridden from
  * the CLI with `--set key=value`; `${params.x}` alone in a value keeps x's type.
@@ -29,6 +32,10 @@ import YAML, { LineCounter } from "yaml";
 import { dirname, resolve } from "node:path";
 import type { AnyStep } from "./step.ts";
 import type { PublishTarget } from "./publish.ts";
+import { parseResources, type Resources } from "./resources.ts";
+
+/** The keys a workflow step may have. */
+const STEP_KEYS = ["uses", "with", "in", "matrix", "description", "publish", "resources"];
 
 /** Resolves a step name (`uses:`) to its definition. */
 export type StepResolver = (name: string) => Promise<AnyStep | undefined>;
@@ -51,6 +58,8 @@ export interface WorkflowNode {
   /** Copies of outputs to make in user folders after the step commits (`publish:`). */
   publish?: PublishTarget[];
   line: number;
+  /** The step's `resources:` (batch executors only). */
+  resources?: Resources;
 }
 
 /** A parsed and validated workflow, nodes in a topological order. */
@@ -59,6 +68,8 @@ export interface Workflow {
   file: string;
   params: Record<string, unknown>;
   nodes: WorkflowNode[];
+  /** The top-level `executor:` (e.g. `slurm`); the command line's `--executor` wins. */
+  executor?: string;
 }
 
 /** One problem found while validating; rendered as `file:line: step 'x': field: message`. */
@@ -144,11 +155,17 @@ export async function parseWorkflow(
     throw new WorkflowError([{ file, line: 1, message: "expected a mapping with 'steps'" }]);
   }
   for (const k of Object.keys(raw)) {
-    if (!["name", "description", "params", "steps"].includes(k)) {
-      issue([k], `unknown top-level key '${k}' (expected name, description, params, steps)`);
+    if (!["name", "description", "params", "steps", "executor"].includes(k)) {
+      issue(
+        [k],
+        `unknown top-level key '${k}' (expected name, description, params, steps, executor)`,
+      );
     }
   }
   const params: Record<string, unknown> = { ...(isRecord(raw.params) ? raw.params : {}) };
+  if (raw.executor !== undefined && typeof raw.executor !== "string") {
+    issue(["executor"], "executor must be a name (local, inline, slurm)");
+  }
   if (raw.params !== undefined && !isRecord(raw.params)) {
     issue(["params"], "params must be a mapping");
   }
@@ -189,10 +206,12 @@ export async function parseWorkflow(
       continue;
     }
     for (const k of Object.keys(body)) {
-      if (!["uses", "with", "in", "matrix", "description", "publish"].includes(k)) {
+      if (!STEP_KEYS.includes(k)) {
         issue(
           ["steps", name, k],
-          `unknown key '${k}' (expected uses, with, in, matrix, publish)`,
+          `unknown key '${k}' (expected ${
+            STEP_KEYS.filter((x) => x !== "description").join(", ")
+          })`,
           name,
           k,
         );
@@ -256,6 +275,14 @@ export async function parseWorkflow(
         const keyPath = (is.path ?? []).map((p: { key: unknown }) => p.key as string | number);
         const field = keyPath.join(".") || "with";
         issue(["steps", name, "with", ...keyPath], `${is.message}`, inst.id, field);
+      }
+    }
+    let resources: Resources | undefined;
+    if (body.resources !== undefined) {
+      try {
+        resources = parseResources(interpolate(body.resources, ctx), "resources");
+      } catch (e) {
+        issue(["steps", name, "resources"], (e as Error).message, inst.id, "resources");
       }
     }
     const inputs: Record<string, InputSource[]> = {};
@@ -380,6 +407,7 @@ export async function parseWorkflow(
       deps: [...deps],
       ...(publish.length ? { publish } : {}),
       line: lineOf(["steps", name]),
+      ...(resources ? { resources } : {}),
     });
   }
 
@@ -429,7 +457,14 @@ export async function parseWorkflow(
   const name = typeof raw.name === "string"
     ? raw.name
     : file.replace(/^.*\//, "").replace(/\.ya?ml$/, "");
-  return { name, file, params, nodes: order.ok ? order.nodes : nodes };
+  const executor = typeof raw.executor === "string" ? raw.executor : undefined;
+  return {
+    name,
+    file,
+    params,
+    nodes: order.ok ? order.nodes : nodes,
+    ...(executor ? { executor } : {}),
+  };
 }
 
 /**

@@ -92,6 +92,11 @@ export interface ProcessOptions {
   noiseRule?: boolean;
   /** Inclusive [first, last] frame range, 0-based after SkipFrame; default all. */
   frames?: [number, number];
+  /**
+   * `[index, count]`: process only the index-th of `count` contiguous parts of the frame range
+   * ({@link shardFrames}); `merge-peaks` joins the parts into the unsharded output.
+   */
+  shard?: [number, number];
   log?: ProcessLogger;
   signal?: AbortSignal;
   threads?: number;
@@ -180,12 +185,13 @@ async function setup(
         `${zipPath}: SkipFrame ${params.SkipFrame} leaves no frames of ${zip.nFrames}`,
       );
     }
-    const [first, last] = o.frames ?? [0, nFrames - 1];
-    if (!(first >= 0 && last >= first && last < nFrames)) {
+    const range = o.frames ?? [0, nFrames - 1];
+    if (!(range[0] >= 0 && range[1] >= range[0] && range[1] < nFrames)) {
       throw new Error(
-        `process: frames [${first}, ${last}] outside 0…${nFrames - 1} (after SkipFrame)`,
+        `process: frames [${range[0]}, ${range[1]}] outside 0…${nFrames - 1} (after SkipFrame)`,
       );
     }
+    const [first, last] = o.shard ? shardFrames(range, o.shard) : range;
     if (o.srfac !== 1 && cfg.lrsz !== 20) {
       log.warn(`SR config lrsz ${cfg.lrsz} (models were trained on 20)`);
     }
@@ -265,6 +271,27 @@ interface PendingFrame {
   frame: number;
   omega: number;
   spots: SpotPatches;
+}
+
+/**
+ * Frames of shard `index` of `count` over the inclusive range `[first, last]`: contiguous,
+ * sizes differing by at most one, together the whole range. Throws when a shard would be empty.
+ */
+export function shardFrames(
+  [first, last]: [number, number],
+  [index, count]: [number, number],
+): [number, number] {
+  const n = last - first + 1;
+  if (!(Number.isInteger(count) && count >= 1 && index >= 0 && index < count)) {
+    throw new Error(`process: shard [${index}, ${count}]: expected 0 ≤ index < count`);
+  }
+  if (count > n) {
+    throw new Error(`process: shard count ${count} exceeds the ${n} frame(s) to process`);
+  }
+  return [
+    first + Math.floor((index * n) / count),
+    first + Math.floor(((index + 1) * n) / count) - 1,
+  ];
 }
 
 /** Runs the whole job (see module doc). */

@@ -41,6 +41,11 @@ export const processParams = v.object({
     v.tuple([frameNr, frameNr]),
     v.check(([a, b]) => a <= b, "frames [first, last] needs first ≤ last"),
   )),
+  /** `[index, count]`: this run's part of the frames, for a sharded scan (see merge-peaks). */
+  shard: v.optional(v.pipe(
+    v.tuple([frameNr, v.pipe(v.number(), v.integer(), v.minValue(1))]),
+    v.check(([i, n]) => i < n, "shard [index, count] needs index < count"),
+  )),
 });
 
 export const processStep = defineStep({
@@ -98,6 +103,7 @@ export const processStep = defineStep({
       saveFrameGoodCoords: p.saveFrameGoodCoords,
       noiseRule: p.noiseRule,
       frames: p.frames,
+      shard: p.shard,
       log: ctx.log,
       signal: ctx.signal,
       threads: ctx.threads,

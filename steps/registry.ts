@@ -34,6 +34,10 @@ export const STEP_MODULES: Record<string, { module: string; summary: string }> =
     module: "./process.ts",
     summary: "super-resolved peak search on a MIDAS scan (the main job)",
   },
+  "merge-peaks": {
+    module: "./merge_peaks.ts",
+    summary: "merge frame-sharded process outputs into one peak table set",
+  },
   "bundle-models": {
     module: "./bundle_models.ts",
     summary: "gather trained models with cards into a models/ folder for process",

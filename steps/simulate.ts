@@ -184,6 +184,10 @@ export const simulateStep = defineStep({
       frames: frames(),
       dark: useDark ? { n: p.nDark, data: darkFrames(p.nDark, sim.frameOptions) } : undefined,
       ...zipParams,
+    }, {
+      // A fixed entry time: the same params give the same bytes, so the same downstream cache
+      // keys on every machine and executor (local or Slurm).
+      mtime: new Date(2000, 0, 1),
     });
     ctx.log.info("scan written", { zip: `${p.name}.MIDAS.zip` });
   },
