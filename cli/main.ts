@@ -1,5 +1,5 @@
 /**
- * The `srmidas` command line: workflow commands (run, plan, why, dag, status, gc, demo) and one
+ * The `srmidas` command line: workflow commands (run, plan, why, dag, status, gc, verify, demo) and one
  * subcommand per step, each running through the same engine (cached and resumable).
  * @module
  */
@@ -163,13 +163,20 @@ Examples:
     .action(async (o) => {
       const store = await openStore(o.store);
       const keys = await store.keys();
-      const referenced = await store.referencedKeys();
+      const gc = await store.gc({ dryRun: true });
       let bytes = 0;
       for (const k of keys) bytes += await duBytes(store.objectDir(k));
+      const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
       console.log(
-        `store ${store.root}: ${keys.length} object(s), ${(bytes / 1e6).toFixed(1)} MB, ${
-          keys.filter((k) => !referenced.has(k)).length
-        } unreferenced (srmidas gc removes them)`,
+        `store ${store.root}: ${keys.length} object(s), ${
+          mb(bytes)
+        }, ${gc.objects.length} unreferenced (${
+          mb(gc.sizes.objects)
+        }); abandoned: ${gc.staging.length} staging dir(s) (${
+          mb(gc.sizes.staging)
+        }), ${gc.checkpoints.length} checkpoint(s) (${
+          mb(gc.sizes.checkpoints)
+        }); srmidas gc removes them`,
       );
       const logs: string[] = [];
       for await (const e of Deno.readDir(join(store.root, "logs"))) logs.push(e.name);
@@ -188,21 +195,58 @@ Examples:
     });
 
   program.command("gc").description(
-    "remove outputs no workflow record references, and dead staging dirs",
+    "remove outputs nobody holds (not linked from out/, published, nor among each step's last runs), abandoned staging and checkpoint dirs",
   )
     .option("--store <dir>", "output store", ".srmidas")
     .option("--dry-run", "only list")
-    .addHelpText("after", "\nExample:\n  srmidas gc --dry-run")
+    .option(
+      "--keep-last <n>",
+      "keep each workflow step's last N results",
+      (x) => parseInt(x, 10),
+      1,
+    )
+    .addHelpText("after", "\nExample:\n  srmidas gc --dry-run --keep-last 3")
     .action(async (o) => {
       const store = await openStore(o.store);
-      const r = await store.gc({ dryRun: o.dryRun });
+      if (!(o.keepLast >= 1)) throw new Error(`--keep-last: expected an integer ≥ 1`);
+      const r = await store.gc({ dryRun: o.dryRun, keepLast: o.keepLast });
+      const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+      if (o.dryRun) {
+        for (const k of r.objects) console.log(`  object ${k}`);
+        for (const k of r.staging) console.log(`  staging ${k}`);
+        for (const k of r.checkpoints) console.log(`  checkpoint ${k}`);
+      }
       console.log(
-        `${
-          o.dryRun ? "would remove" : "removed"
-        } ${r.objects.length} object(s), ${r.staging.length} staging dir(s), ${
-          (r.bytes / 1e6).toFixed(1)
-        } MB`,
+        `${o.dryRun ? "would remove" : "removed"} ${r.objects.length} object(s) (${
+          mb(r.sizes.objects)
+        }), ${r.staging.length} staging dir(s) (${
+          mb(r.sizes.staging)
+        }), ${r.checkpoints.length} checkpoint(s) (${
+          mb(r.sizes.checkpoints)
+        }); kept ${r.kept.size} object(s)`,
       );
+    });
+
+  program.command("verify").description(
+    "check every stored result against the digests recorded when it was committed",
+  )
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--fast", "compare sizes and mtimes only (hash only files whose stamps changed)")
+    .addHelpText("after", "\nExample:\n  srmidas verify --store /data/.srmidas")
+    .action(async (o) => {
+      const store = await openStore(o.store);
+      const bad = await store.verify({ fast: o.fast });
+      const n = (await store.keys()).length;
+      for (const [key, problems] of bad) {
+        console.log(`DAMAGED ${store.objectDir(key)}`);
+        for (const p of problems) console.log(`  ${p}`);
+      }
+      console.log(
+        bad.size === 0
+          ? `${n} object(s) intact`
+          : `${bad.size} of ${n} object(s) damaged; the next run re-creates them (or run srmidas gc after deleting them)`,
+      );
+      Deno.exitCode = bad.size === 0 ? 0 : 1;
     });
 
   program.command("demo").description("run the demo workflow (synthetic scan end to end)")

@@ -266,6 +266,15 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     return Math.max(0, Math.min(memBudget, m));
   };
 
+  // A cached object that fails its integrity check is dropped and the step re-runs.
+  const damaged = (stepId: string, key: string) => (problems: string[]) =>
+    emit({
+      type: "step-log",
+      stepId,
+      level: "warn",
+      msg: `cached output ${key} is damaged (${problems.slice(0, 3).join("; ")}); re-running`,
+    });
+
   const skipDependents = (id: string) => {
     for (const n of wf.nodes) {
       if (state.get(n.id) === "waiting" && n.deps.includes(id)) {
@@ -284,9 +293,15 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     threads: number,
   ) => {
     const key = keyOf(parts);
-    const release = await store.lock(key, opts.signal);
+    const release = await store.lock(key, opts.signal, (h) =>
+      emit({
+        type: "step-log",
+        stepId: node.id,
+        level: "warn",
+        msg: `waiting for ${node.id} held by pid ${h.pid} on host ${h.host} since ${h.at}`,
+      }));
     try {
-      const existing = await store.manifest(key);
+      const existing = await store.restorable(key, damaged(node.id, key));
       if (existing) {
         // Another run committed it while we waited for the lock.
         outputs.set(node.id, absOutputs(store, existing));
@@ -351,7 +366,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       };
       // Output paths depend only on the key and the declared ports, so no need to re-read the
       // manifest (if another run committed this key first, its object is the one we point at).
-      await store.commit(staging, manifest);
+      await store.commit(staging, manifest, res.digests);
       outputs.set(node.id, absOutputs(store, manifest));
       committedKeys.set(node.id, key);
       result.ran.push(node.id);
@@ -384,7 +399,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       }
       if ("waiting" in r) continue; // cannot happen once deps are done
       const key = keyOf(r.parts);
-      const m = await store.manifest(key);
+      const m = await store.restorable(key, damaged(node.id, key));
       if (m) {
         outputs.set(node.id, absOutputs(store, m));
         committedKeys.set(node.id, key);
@@ -472,4 +487,5 @@ async function linkOutputs(linkDir: string, store: Store, keys: Map<string, stri
     await Deno.symlink(resolve(store.objectDir(key)), tmp);
     await Deno.rename(tmp, link);
   }
+  await store.recordLinks(linkDir, keys);
 }
