@@ -22,6 +22,7 @@ import {
   type Workflow,
   WorkflowError,
 } from "../engine/mod.ts";
+import { assertKnownKeys } from "../engine/strict.ts";
 import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
 import { parseStepArgs, stepHelp } from "./step_options.ts";
 
@@ -290,6 +291,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
     if (!cfg || typeof cfg !== "object") {
       throw new Error(`${args.engine.config}: expected a mapping of params`);
     }
+    assertKnownKeys(step.params, cfg, { file: args.engine.config, text, what: "param" });
     params = { ...cfg };
   }
   params = { ...params, ...args.params };
