@@ -17,11 +17,12 @@
  *
  * @example
  * ```ts
- * import { runProcess } from "./run.ts";
+import { runProcess } from "./run.ts";
  * await runProcess({ scanDir: "out/simulate/scan", outDir: "peaks", checkpointDir: "ck", srfac: 1 });
  * ```
  * @module
  */
+import { findScanZip } from "../midas/scan_dir.ts";
 import { dirname } from "node:path";
 import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
@@ -74,6 +75,8 @@ export interface StageTimes {
 export interface ProcessOptions {
   /** MIDAS analysis directory: `*.MIDAS.zip` + `hkls.csv`. */
   scanDir: string;
+  /** Which `*.MIDAS.zip` of the scan directory (needed when it holds several). */
+  zip?: string;
   /** SR config (.json/.txt); default the bundled one. */
   configPath?: string;
   /** Folder of model folders overriding the bundled `models/`. */
@@ -126,20 +129,6 @@ interface Setup {
   nFrames: number;
 }
 
-async function findZip(scanDir: string): Promise<string> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(scanDir)) if (e.isFile) names.push(e.name);
-  } catch (e) {
-    throw new Error(`${scanDir}: cannot read scan directory (${(e as Error).message})`);
-  }
-  const zips = names.filter((n) => n.endsWith(".MIDAS.zip")).sort();
-  if (zips.length === 0) {
-    throw new Error(`${scanDir}: no *.MIDAS.zip in the scan directory`);
-  }
-  return zips[0];
-}
-
 async function readResidualMap(
   p: MidasParams,
   scanDir: string,
@@ -166,7 +155,7 @@ async function setup(
   o: ProcessOptions,
   log: ProcessLogger,
 ): Promise<Setup & { close(): void; corr: ReturnType<typeof makeCorrection> }> {
-  const zipName = await findZip(o.scanDir);
+  const zipName = await findScanZip(o.scanDir, o.zip);
   const zipPath = `${o.scanDir}/${zipName}`;
   const hklsPath = `${o.scanDir}/hkls.csv`;
   try {

@@ -32,6 +32,8 @@ export const processParams = v.object({
   saveFrameGoodCoords: v.optional(flag, false),
   /** Reject pure-noise components before fitting (fitting/noise_filter.ts). */
   noiseRule: v.optional(v.boolean(), false),
+  /** Which `*.MIDAS.zip` of the scan directory (file name; needed when it holds several). */
+  zip: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Inclusive [first, last] frame range, 0-based after SkipFrame. */
   frames: v.optional(v.pipe(
     v.tuple([frameNr, frameNr]),
@@ -71,6 +73,7 @@ export const processStep = defineStep({
     await Deno.mkdir(out, { recursive: true });
     const r = await runProcess({
       scanDir: ctx.inputs.scan,
+      zip: p.zip,
       configPath: ctx.inputs.config,
       modelsDir: ctx.inputs.models,
       srfac: p.srfac,
