@@ -56,12 +56,21 @@ export async function runAndReport(
   },
 ): Promise<number> {
   const store = await openStore(o.store);
+  const linkDir = resolve(o.out ?? join("out", wf.name));
+  await assertWritableDir(linkDir, "--out");
+  if (o.verbose) Deno.env.set("SRMIDAS_VERBOSE", "1");
   const render = progressRenderer({ verbose: o.verbose });
   const ac = new AbortController();
-  const onSig = () => ac.abort();
-  Deno.addSignalListener("SIGINT", onSig);
+  let caught: Deno.Signal | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const h = () => {
+      caught ??= sig;
+      ac.abort(new Error(`cancelled by ${sig}`));
+    };
+    Deno.addSignalListener(sig, h);
+    return [sig, h] as const;
+  });
   try {
-    const linkDir = resolve(o.out ?? join("out", wf.name));
     const res = await runWorkflow(wf, {
       store,
       executor: executorOf(o.executor),
@@ -72,16 +81,48 @@ export async function runAndReport(
     });
     render.close();
     if (o.json) console.log(JSON.stringify(res, null, 2));
-    else {
+    else if (Object.keys(res.outputs).length > 0) {
       console.log(`outputs (links in ${linkDir}):`);
       for (const [id, ports] of Object.entries(res.outputs)) {
         for (const [port, path] of Object.entries(ports)) console.log(`  ${id}.${port}: ${path}`);
       }
-      for (const f of res.failed) console.log(`FAILED ${f.id}: ${f.error}`);
+    }
+    // Step failures were reported as they happened (✗ lines); no second copy here.
+    if (caught) {
+      console.error(
+        `cancelled (${caught}): finished steps are kept in ${store.root}; run the same command again to resume`,
+      );
+      return caught === "SIGINT" ? 130 : 143;
     }
     return res.ok ? 0 : 1;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSig);
+    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  }
+}
+
+/**
+ * Fails before any work when `dir` cannot be created or written (a read-only location, a path
+ * below a file), so a long run does not end in a write error. Creates nothing.
+ */
+export async function assertWritableDir(dir: string, flag: string): Promise<void> {
+  let probe = resolve(dir);
+  for (;;) {
+    const st = await Deno.stat(probe).catch(() => undefined);
+    if (st) {
+      if (!st.isDirectory) {
+        throw new Error(`${flag} ${dir}: ${probe} is not a directory`);
+      }
+      break;
+    }
+    const up = resolve(probe, "..");
+    if (up === probe) break;
+    probe = up;
+  }
+  try {
+    const f = await Deno.makeTempFile({ dir: probe, prefix: ".srmidas-write-test-" });
+    await Deno.remove(f);
+  } catch (e) {
+    throw new Error(`${flag} ${dir}: cannot write in ${probe} (${(e as Error).message})`);
   }
 }
 
@@ -341,12 +382,13 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
   });
 }
 
-/** CLI entry: prints clean errors (no stack) for bad input. */
+/** CLI entry: prints clean one-line errors for bad input (the stack with `--verbose`). */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof WorkflowError) console.error(`invalid workflow:\n${e.message}`);
+    else if (argv.includes("--verbose") && e instanceof Error) console.error(`error: ${e.stack}`);
     else console.error(`error: ${e instanceof Error ? e.message : e}`);
     Deno.exitCode = 2;
   }

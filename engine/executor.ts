@@ -112,6 +112,7 @@ export class LocalExecutor implements Executor {
     writer.write(new TextEncoder().encode(JSON.stringify(task) + "\n"));
     // Keep stdin open: the worker treats EOF as "engine died" and exits.
     const stderrTail: string[] = [];
+    let failure: string | undefined;
     const pump = async (stream: ReadableStream<Uint8Array>, isErr: boolean) => {
       const lines = stream.pipeThrough(new TextDecoderStream());
       let buf = "";
@@ -123,7 +124,10 @@ export class LocalExecutor implements Executor {
           buf = buf.slice(nl + 1);
           if (!isErr && line.startsWith(EVENT_PREFIX)) {
             try {
-              emit(JSON.parse(line.slice(1)));
+              const ev = JSON.parse(line.slice(1));
+              // The worker's own failure report becomes this task's error (reported once, by the runner).
+              if (ev.type === "step-failed") failure = ev.error;
+              else emit(ev);
             } catch { /* a torn line */ }
           } else if (line.trim()) {
             if (isErr) {
@@ -146,6 +150,7 @@ export class LocalExecutor implements Executor {
       await pumps;
       await writer.close().catch(() => {});
       if (!status.success) {
+        if (failure !== undefined && status.code === 1) throw new Error(failure);
         const err = stderrTail.filter((l) => !l.startsWith("    at ")).slice(-8).join("\n");
         throw new Error(
           `step '${task.stepId}' failed (exit ${status.code}${

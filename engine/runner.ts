@@ -339,7 +339,11 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       }
       const handle = executor.submit(task, emit);
       running.get(node.id)!.handle = handle;
-      await handle.done;
+      // A failed attempt leaves no staging dir (and no empty checkpoint dir) behind.
+      await handle.done.catch(async (e) => {
+        await store.discardAttempt(key, runId);
+        throw e;
+      });
       const outs: Outputs = {};
       for (const [port, o] of Object.entries(node.step.outputs)) {
         const p = join(staging, o.path);
@@ -461,7 +465,16 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
   for (const [id, o] of outputs) {
     result.outputs[id] = Object.fromEntries(Object.entries(o).map(([k, x]) => [k, x.path]));
   }
-  if (opts.linkDir) await linkOutputs(opts.linkDir, store, committedKeys);
+  if (opts.linkDir && committedKeys.size > 0) {
+    await linkOutputs(opts.linkDir, store, committedKeys).catch((e) => {
+      const where = [...committedKeys].map(([id, k]) => `${id}: ${store.objectDir(k)}`);
+      throw new Error(
+        `cannot link outputs into ${opts.linkDir} (${e.message}); the results are committed in the store:\n  ${
+          where.join("\n  ")
+        }`,
+      );
+    });
+  }
   await res.digests.save();
   result.ok = result.failed.length === 0 && result.skipped.length === 0;
   emit({

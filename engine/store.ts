@@ -134,6 +134,12 @@ export class Store {
     return dir;
   }
 
+  /** Drops a failed attempt's staging dir, and its checkpoint dir when nothing was saved there. */
+  async discardAttempt(key: string, runId: string): Promise<void> {
+    await removeTree(join(this.root, "staging", `${key}.${runId}`)).catch(() => {});
+    await Deno.remove(this.checkpointDir(key)).catch(() => {}); // only succeeds when empty
+  }
+
   /**
    * Commits a staging directory as `key` by an atomic rename, after writing its manifest.
    * If another process committed the same key first, ours is discarded (same key ⇒ same result).

@@ -300,8 +300,12 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
     const resumedFrom = todo.length > 0 ? todo[0] : s.last + 1;
     const total = s.last - s.first + 1;
     let done = total - todo.length;
+    // After a resume the counts include the frames already done, so nothing looks lost.
+    let peakCount = 0;
+    for (const [f, e] of frameLog.index) if (f >= s.first && f <= s.last) peakCount += e.nPeaks;
     if (done > 0) {
       log.info(`resuming: ${done} of ${total} frames already done`, { firstTodo: resumedFrom });
+      log.progress(done, total, `frames (resumed, ${peakCount} peaks)`);
     }
     log.info("process setup", {
       zip: s.zipName,
@@ -320,7 +324,8 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
         "peak_find_args gauss_filter_sigma/median_filter_size are not applied (bundled defaults are identity)",
       );
     }
-    let spotCount = 0, peakCount = 0;
+    let spotCount = 0;
+    const resumed = done > 0;
     const corrected = new Float64Array(nZ * nY);
     const pending: PendingFrame[] = [];
     let pendingPatches = 0;
@@ -339,7 +344,11 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
       spotCount += nSpots;
       peakCount += recs.length;
       done++;
-      log.progress(done, total, `frames (${spotCount} spots, ${peakCount} peaks)`);
+      log.progress(
+        done,
+        total,
+        `frames (${spotCount} spots${resumed ? " in this run" : ""}, ${peakCount} peaks)`,
+      );
     };
 
     const flush = async () => {
