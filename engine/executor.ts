@@ -109,7 +109,8 @@ export class LocalExecutor implements Executor {
       env: { NO_COLOR: "1", SRMIDAS_THREADS: String(task.threads) },
     }).spawn();
     const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(JSON.stringify(task) + "\n"));
+    // A worker that dies early (cancelled) makes this write fail; its exit status reports that.
+    writer.write(new TextEncoder().encode(JSON.stringify(task) + "\n")).catch(() => {});
     // Keep stdin open: the worker treats EOF as "engine died" and exits.
     const stderrTail: string[] = [];
     let failure: string | undefined;
