@@ -1,5 +1,5 @@
 /**
- * The `srmidas` command line: workflow commands (run, plan, why, dag, status, gc, demo) and one
+ * The `srmidas` command line: workflow commands (run, plan, why, dag, status, gc, verify, demo) and one
  * subcommand per step, each running through the same engine (cached and resumable).
  * @module
  */
@@ -19,6 +19,7 @@ import {
   type Workflow,
   WorkflowError,
 } from "../engine/mod.ts";
+import { assertKnownKeys } from "../engine/strict.ts";
 import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
 import { parseStepArgs, publishOptionLookup, stepHelp } from "./step_options.ts";
 import { executorOf } from "./executors.ts";
@@ -50,12 +51,21 @@ export async function runAndReport(
   },
 ): Promise<number> {
   const store = await openStore(o.store);
+  const linkDir = resolve(o.out ?? join("out", wf.name));
+  await assertWritableDir(linkDir, "--out");
+  if (o.verbose) Deno.env.set("SRMIDAS_VERBOSE", "1");
   const render = progressRenderer({ verbose: o.verbose });
   const ac = new AbortController();
-  const onSig = () => ac.abort();
-  Deno.addSignalListener("SIGINT", onSig);
+  let caught: Deno.Signal | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const h = () => {
+      caught ??= sig;
+      ac.abort(new Error(`cancelled by ${sig}`));
+    };
+    Deno.addSignalListener(sig, h);
+    return [sig, h] as const;
+  });
   try {
-    const linkDir = resolve(o.out ?? join("out", wf.name));
     const executor = executorOf(o.executor ?? wf.executor, {
       store: o.store,
       resources: o.resource,
@@ -72,7 +82,7 @@ export async function runAndReport(
     render.close();
     await executor.close?.();
     if (o.json) console.log(JSON.stringify(res, null, 2));
-    else {
+    else if (Object.keys(res.outputs).length > 0) {
       console.log(`outputs (links in ${linkDir}):`);
       for (const [id, ports] of Object.entries(res.outputs)) {
         for (const [port, path] of Object.entries(ports)) console.log(`  ${id}.${port}: ${path}`);
@@ -80,11 +90,43 @@ export async function runAndReport(
       for (const [id, reports] of Object.entries(res.published)) {
         for (const r of reports) console.log(`  ${id} → ${r.to}`);
       }
-      for (const f of res.failed) console.log(`FAILED ${f.id}: ${f.error}`);
+    }
+    // Step failures were reported as they happened (✗ lines); no second copy here.
+    if (caught) {
+      console.error(
+        `cancelled (${caught}): finished steps are kept in ${store.root}; run the same command again to resume`,
+      );
+      return caught === "SIGINT" ? 130 : 143;
     }
     return res.ok ? 0 : 1;
   } finally {
-    Deno.removeSignalListener("SIGINT", onSig);
+    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  }
+}
+
+/**
+ * Fails before any work when `dir` cannot be created or written (a read-only location, a path
+ * below a file), so a long run does not end in a write error. Creates nothing.
+ */
+export async function assertWritableDir(dir: string, flag: string): Promise<void> {
+  let probe = resolve(dir);
+  for (;;) {
+    const st = await Deno.stat(probe).catch(() => undefined);
+    if (st) {
+      if (!st.isDirectory) {
+        throw new Error(`${flag} ${dir}: ${probe} is not a directory`);
+      }
+      break;
+    }
+    const up = resolve(probe, "..");
+    if (up === probe) break;
+    probe = up;
+  }
+  try {
+    const f = await Deno.makeTempFile({ dir: probe, prefix: ".srmidas-write-test-" });
+    await Deno.remove(f);
+  } catch (e) {
+    throw new Error(`${flag} ${dir}: cannot write in ${probe} (${(e as Error).message})`);
   }
 }
 
@@ -177,13 +219,20 @@ Examples:
     .action(async (o) => {
       const store = await openStore(o.store);
       const keys = await store.keys();
-      const referenced = await store.referencedKeys();
+      const gc = await store.gc({ dryRun: true });
       let bytes = 0;
       for (const k of keys) bytes += await duBytes(store.objectDir(k));
+      const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
       console.log(
-        `store ${store.root}: ${keys.length} object(s), ${(bytes / 1e6).toFixed(1)} MB, ${
-          keys.filter((k) => !referenced.has(k)).length
-        } unreferenced (srmidas gc removes them)`,
+        `store ${store.root}: ${keys.length} object(s), ${
+          mb(bytes)
+        }, ${gc.objects.length} unreferenced (${
+          mb(gc.sizes.objects)
+        }); abandoned: ${gc.staging.length} staging dir(s) (${
+          mb(gc.sizes.staging)
+        }), ${gc.checkpoints.length} checkpoint(s) (${
+          mb(gc.sizes.checkpoints)
+        }); srmidas gc removes them`,
       );
       const logs: string[] = [];
       for await (const e of Deno.readDir(join(store.root, "logs"))) logs.push(e.name);
@@ -202,21 +251,58 @@ Examples:
     });
 
   program.command("gc").description(
-    "remove outputs no workflow record references, and dead staging dirs",
+    "remove outputs nobody holds (not linked from out/, published, nor among each step's last runs), abandoned staging and checkpoint dirs",
   )
     .option("--store <dir>", "output store", ".srmidas")
     .option("--dry-run", "only list")
-    .addHelpText("after", "\nExample:\n  srmidas gc --dry-run")
+    .option(
+      "--keep-last <n>",
+      "keep each workflow step's last N results",
+      (x) => parseInt(x, 10),
+      1,
+    )
+    .addHelpText("after", "\nExample:\n  srmidas gc --dry-run --keep-last 3")
     .action(async (o) => {
       const store = await openStore(o.store);
-      const r = await store.gc({ dryRun: o.dryRun });
+      if (!(o.keepLast >= 1)) throw new Error(`--keep-last: expected an integer ≥ 1`);
+      const r = await store.gc({ dryRun: o.dryRun, keepLast: o.keepLast });
+      const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+      if (o.dryRun) {
+        for (const k of r.objects) console.log(`  object ${k}`);
+        for (const k of r.staging) console.log(`  staging ${k}`);
+        for (const k of r.checkpoints) console.log(`  checkpoint ${k}`);
+      }
       console.log(
-        `${
-          o.dryRun ? "would remove" : "removed"
-        } ${r.objects.length} object(s), ${r.staging.length} staging dir(s), ${
-          (r.bytes / 1e6).toFixed(1)
-        } MB`,
+        `${o.dryRun ? "would remove" : "removed"} ${r.objects.length} object(s) (${
+          mb(r.sizes.objects)
+        }), ${r.staging.length} staging dir(s) (${
+          mb(r.sizes.staging)
+        }), ${r.checkpoints.length} checkpoint(s) (${
+          mb(r.sizes.checkpoints)
+        }); kept ${r.kept.size} object(s)`,
       );
+    });
+
+  program.command("verify").description(
+    "check every stored result against the digests recorded when it was committed",
+  )
+    .option("--store <dir>", "output store", ".srmidas")
+    .option("--fast", "compare sizes and mtimes only (hash only files whose stamps changed)")
+    .addHelpText("after", "\nExample:\n  srmidas verify --store /data/.srmidas")
+    .action(async (o) => {
+      const store = await openStore(o.store);
+      const bad = await store.verify({ fast: o.fast });
+      const n = (await store.keys()).length;
+      for (const [key, problems] of bad) {
+        console.log(`DAMAGED ${store.objectDir(key)}`);
+        for (const p of problems) console.log(`  ${p}`);
+      }
+      console.log(
+        bad.size === 0
+          ? `${n} object(s) intact`
+          : `${bad.size} of ${n} object(s) damaged; the next run re-creates them (or run srmidas gc after deleting them)`,
+      );
+      Deno.exitCode = bad.size === 0 ? 0 : 1;
     });
 
   program.command("demo").description("run the demo workflow (synthetic scan end to end)")
@@ -272,6 +358,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
         args.inputs[alias.slice(3)] ??= paths;
       } else params[key] = value;
     }
+    assertKnownKeys(step.params, params, { file: args.engine.config, text, what: "param" });
   }
   params = { ...params, ...args.params };
   const parsed = v.safeParse(step.params, params);
@@ -334,12 +421,13 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
   });
 }
 
-/** CLI entry: prints clean errors (no stack) for bad input. */
+/** CLI entry: prints clean one-line errors for bad input (the stack with `--verbose`). */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof WorkflowError) console.error(`invalid workflow:\n${e.message}`);
+    else if (argv.includes("--verbose") && e instanceof Error) console.error(`error: ${e.stack}`);
     else console.error(`error: ${e instanceof Error ? e.message : e}`);
     Deno.exitCode = 2;
   }

@@ -124,9 +124,11 @@ export class LocalExecutor implements Executor {
       env: { NO_COLOR: "1", SRMIDAS_THREADS: String(task.threads) },
     }).spawn();
     const writer = child.stdin.getWriter();
-    writer.write(new TextEncoder().encode(JSON.stringify(task) + "\n"));
+    // A worker that dies early (cancelled) makes this write fail; its exit status reports that.
+    writer.write(new TextEncoder().encode(JSON.stringify(task) + "\n")).catch(() => {});
     // Keep stdin open: the worker treats EOF as "engine died" and exits.
     const stderrTail: string[] = [];
+    let failure: string | undefined;
     const pump = async (stream: ReadableStream<Uint8Array>, isErr: boolean) => {
       const lines = stream.pipeThrough(new TextDecoderStream());
       let buf = "";
@@ -138,7 +140,10 @@ export class LocalExecutor implements Executor {
           buf = buf.slice(nl + 1);
           if (!isErr && line.startsWith(EVENT_PREFIX)) {
             try {
-              emit(JSON.parse(line.slice(1)));
+              const ev = JSON.parse(line.slice(1));
+              // The worker's own failure report becomes this task's error (reported once, by the runner).
+              if (ev.type === "step-failed") failure = ev.error;
+              else emit(ev);
             } catch { /* a torn line */ }
           } else if (line.trim()) {
             if (isErr) {
@@ -161,6 +166,7 @@ export class LocalExecutor implements Executor {
       await pumps;
       await writer.close().catch(() => {});
       if (!status.success) {
+        if (failure !== undefined && status.code === 1) throw new Error(failure);
         const err = stderrTail.filter((l) => !l.startsWith("    at ")).slice(-8).join("\n");
         throw new Error(
           `step '${task.stepId}' failed (exit ${status.code}${

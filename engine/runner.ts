@@ -102,7 +102,7 @@ class KeyResolver {
           try {
             ds.push(
               contents
-                ? await digestSelected(s.path, await contents(s.path), this.digests)
+                ? await digestSelected(s.path, await contents(s.path, node.params), this.digests)
                 : await digestPath(s.path, this.digests),
             );
           } catch (e) {
@@ -284,6 +284,15 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     return Math.max(0, Math.min(memBudget, m));
   };
 
+  // A cached object that fails its integrity check is dropped and the step re-runs.
+  const damaged = (stepId: string, key: string) => (problems: string[]) =>
+    emit({
+      type: "step-log",
+      stepId,
+      level: "warn",
+      msg: `cached output ${key} is damaged (${problems.slice(0, 3).join("; ")}); re-running`,
+    });
+
   const skipDependents = (id: string) => {
     for (const n of wf.nodes) {
       if (state.get(n.id) === "waiting" && n.deps.includes(id)) {
@@ -341,9 +350,15 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     memoryMB: number,
   ) => {
     const key = keyOf(parts);
-    const release = await store.lock(key, opts.signal);
+    const release = await store.lock(key, opts.signal, (h) =>
+      emit({
+        type: "step-log",
+        stepId: node.id,
+        level: "warn",
+        msg: `waiting for ${node.id} held by pid ${h.pid} on host ${h.host} since ${h.at}`,
+      }));
     try {
-      const existing = await store.manifest(key);
+      const existing = await store.restorable(key, damaged(node.id, key));
       if (existing) {
         // Another run committed it while we waited for the lock.
         outputs.set(node.id, absOutputs(store, existing));
@@ -384,7 +399,11 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       }
       const handle = executor.submit(task, emit);
       running.get(node.id)!.handle = handle;
-      await handle.done;
+      // A failed attempt leaves no staging dir (and no empty checkpoint dir) behind.
+      await handle.done.catch(async (e) => {
+        await store.discardAttempt(key, runId);
+        throw e;
+      });
       const outs: Outputs = {};
       for (const [port, o] of Object.entries(node.step.outputs)) {
         const p = join(staging, o.path);
@@ -412,7 +431,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       };
       // Output paths depend only on the key and the declared ports, so no need to re-read the
       // manifest (if another run committed this key first, its object is the one we point at).
-      await store.commit(staging, manifest);
+      await store.commit(staging, manifest, res.digests);
       outputs.set(node.id, absOutputs(store, manifest));
       committedKeys.set(node.id, key);
       result.ran.push(node.id);
@@ -446,7 +465,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       }
       if ("waiting" in r) continue; // cannot happen once deps are done
       const key = keyOf(r.parts);
-      const m = await store.manifest(key);
+      const m = await store.restorable(key, damaged(node.id, key));
       if (m) {
         outputs.set(node.id, absOutputs(store, m));
         committedKeys.set(node.id, key);
@@ -516,7 +535,16 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
   for (const [id, o] of outputs) {
     result.outputs[id] = Object.fromEntries(Object.entries(o).map(([k, x]) => [k, x.path]));
   }
-  if (opts.linkDir) await linkOutputs(opts.linkDir, store, committedKeys, opts.linkPerKey);
+  if (opts.linkDir && committedKeys.size > 0) {
+    await linkOutputs(opts.linkDir, store, committedKeys, opts.linkPerKey).catch((e) => {
+      const where = [...committedKeys].map(([id, k]) => `${id}: ${store.objectDir(k)}`);
+      throw new Error(
+        `cannot link outputs into ${opts.linkDir} (${e.message}); the results are committed in the store:\n  ${
+          where.join("\n  ")
+        }`,
+      );
+    });
+  }
   await res.digests.save();
   result.ok = result.failed.length === 0 && result.skipped.length === 0;
   emit({
@@ -540,13 +568,17 @@ async function linkOutputs(
   perKey = false,
 ) {
   await Deno.mkdir(linkDir, { recursive: true });
+  const links = new Map<string, string>();
   for (const [id, key] of keys) {
-    for (const name of perKey ? [id, `${id}.${key.slice(0, 12)}`] : [id]) {
-      const link = join(linkDir, name);
-      const tmp = `${link}.${Deno.pid}.tmp`;
-      await Deno.remove(tmp).catch(() => {});
-      await Deno.symlink(resolve(store.objectDir(key)), tmp);
-      await Deno.rename(tmp, link);
-    }
+    links.set(id, key);
+    if (perKey) links.set(`${id}.${key.slice(0, 12)}`, key);
   }
+  for (const [name, key] of links) {
+    const link = join(linkDir, name);
+    const tmp = `${link}.${Deno.pid}.tmp`;
+    await Deno.remove(tmp).catch(() => {});
+    await Deno.symlink(resolve(store.objectDir(key)), tmp);
+    await Deno.rename(tmp, link);
+  }
+  await store.recordLinks(linkDir, links);
 }

@@ -153,8 +153,16 @@ Deno.test("a failed step commits nothing, its dependents are skipped, independen
   assertEquals(r.skipped, ["after"]);
   assertEquals(r.ran, ["fine"]);
   assertEquals((await store.keys()).length, 1, "only the successful step is committed");
-  const gc = await store.gc();
-  assertEquals(gc.staging.length, 1, "the failed attempt's staging dir is collected");
+  assertEquals(
+    [...Deno.readDirSync(join(store.root, "staging"))].length,
+    0,
+    "the failed attempt's staging dir is removed at once",
+  );
+  assertEquals(
+    [...Deno.readDirSync(join(store.root, "checkpoints"))].length,
+    0,
+    "no empty checkpoint",
+  );
 });
 
 Deno.test("independent steps run in parallel within the cores and memory, serially otherwise", async () => {

@@ -55,7 +55,7 @@ export interface InputPort {
    * cache key covers only these (a scan's zip and `hkls.csv`, not a note or the step's own
    * published results beside them); otherwise the whole tree is hashed.
    */
-  contents?: (path: string) => Promise<string[]>;
+  contents?: (path: string, params: any) => Promise<string[]>;
 }
 
 /** A declared output port; `path` is relative to the step's output directory. */

@@ -19,6 +19,8 @@ export interface TestContextLog {
   info: string[];
   warn: string[];
   progress: [number, number][];
+  /** The label of each progress call (same order as `progress`). */
+  progressLabels: (string | undefined)[];
 }
 
 /** Builds a context for `step` with parsed `params`, fresh `outDir` and the given `checkpointDir`. */
@@ -42,7 +44,7 @@ export async function testContext(
     await Deno.makeTempDir({ dir: opts.base, prefix: `srm_${step.name}_out_` });
   const checkpointDir = opts.checkpointDir ??
     await Deno.makeTempDir({ dir: opts.base, prefix: `srm_${step.name}_ck_` });
-  const logs: TestContextLog = { info: [], warn: [], progress: [] };
+  const logs: TestContextLog = { info: [], warn: [], progress: [], progressLabels: [] };
   for (const port of Object.values(step.outputs)) {
     const slash = port.path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(`${outDir}/${port.path.slice(0, slash)}`, { recursive: true });
@@ -56,8 +58,9 @@ export async function testContext(
     log: {
       info: (m: string) => logs.info.push(m),
       warn: (m: string) => logs.warn.push(m),
-      progress: (done: number, total: number) => {
+      progress: (done: number, total: number, label?: string) => {
         logs.progress.push([done, total]);
+        logs.progressLabels.push(label);
         opts.onProgress?.(done);
       },
     },

@@ -59,6 +59,9 @@ try {
   }, ac.signal);
   Deno.exit(0);
 } catch (e) {
-  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  // The message travels as an event (shown once, no stack); the stack only with --verbose.
+  const msg = e instanceof Error ? e.message : String(e);
+  out({ type: "step-failed", stepId: task.stepId, key: "", error: msg });
+  if (Deno.env.get("SRMIDAS_VERBOSE") && e instanceof Error && e.stack) console.error(e.stack);
   Deno.exit(1);
 }

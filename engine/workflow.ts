@@ -27,6 +27,7 @@
  * the CLI with `--set key=value`; `${params.x}` alone in a value keeps x's type.
  * @module
  */
+import { unknownKeyMessage, unknownKeys } from "./strict.ts";
 import * as v from "valibot";
 import YAML, { LineCounter } from "yaml";
 import { dirname, resolve } from "node:path";
@@ -268,6 +269,11 @@ export async function parseWorkflow(
       } catch (e) {
         issue(["steps", name, "with"], (e as Error).message, name, "with");
       }
+    }
+    // v.object drops unknown keys silently: a misspelled param would run with its default.
+    for (const u of unknownKeys(step.params, withVals)) {
+      const field = u.path.join(".");
+      issue(["steps", name, "with", ...u.path], unknownKeyMessage(u, "param"), inst.id, field);
     }
     const parsed = v.safeParse(step.params, withVals);
     if (!parsed.success) {

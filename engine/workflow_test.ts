@@ -51,6 +51,17 @@ Deno.test("each bad-input class is reported with file, line, step and field", as
   assertMatch(e.message, "--set names unknown workflow param 'b' (known: a)");
 });
 
+Deno.test("a misspelled param under with: is an error naming file:line and the closest name", async () => {
+  assertMatch(
+    await issues("steps:\n  a:\n    uses: toy-emit\n    with:\n      value: 1\n      labl: x\n"),
+    "/tmp/wf.yaml:6: step 'a', field 'labl': unknown param 'labl' (did you mean 'label'?)",
+  );
+  assertMatch(
+    await issues("steps:\n  a: { uses: toy-emit, with: { value: 1, zzzzzz: 2 } }\n"),
+    "/tmp/wf.yaml:2: step 'a', field 'zzzzzz': unknown param 'zzzzzz'",
+  );
+});
+
 Deno.test("kind mismatch across an edge is rejected", async () => {
   const kinds = async (name: string) => {
     const s = await resolveToy(name);

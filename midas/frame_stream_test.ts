@@ -88,7 +88,7 @@ Deno.test("FramePipeline: workers persist across passes; a corrupt frame rejects
         for await (const fr of streamFrames(bad, { readAhead: 3 })) got.push(fr.index);
       },
       bad,
-      "exchange/data/2.0.0: corrupt chunk",
+      "exchange/data/2.0.0 (frame 2): corrupt chunk",
     );
     assertEquals(got, [0, 1]);
   } finally {

@@ -6,7 +6,9 @@
  * explicit position (pread) is race-free. STORED and deflated entries, ZIP64 and duplicate entry
  * names (the last one wins, as in Python's `zipfile` and MIDAS C) are handled by unzipit, which
  * `ZipFileStore` wraps; codecs (Blosc zstd/lz4 with byte/bit shuffle, zstd, lz4, none) by
- * zarrita's numcodecs registry.
+ * zarrita's numcodecs registry. Every entry read is checked against the CRC-32 its central
+ * directory records (as Python's `zipfile` does), so a flipped byte is an error, never a silently
+ * different frame.
  *
  * @example
  * ```ts
@@ -21,6 +23,7 @@
 import * as zarr from "zarrita";
 import ZipFileStore from "@zarrita/storage/zip";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import { FRAME_DTYPES, type FrameArray, type FrameDtype, isFrameDtype } from "./dtype.ts";
 import {
   type MidasParams,
@@ -73,6 +76,56 @@ export class PreadReader {
   }
 }
 
+/** unzipit's entry with its private raw record (the central-directory CRC-32 lives there). */
+interface RawZipEntry {
+  arrayBuffer(): Promise<ArrayBuffer>;
+  _rawEntry?: { crc32?: number };
+}
+
+/**
+ * A `ZipFileStore` whose `get` verifies each entry's CRC-32 (over the uncompressed bytes, which is
+ * what the zip's CRC covers). zarrita reads whole chunks with `get`, so every frame, dark, flood,
+ * mask and metadata entry passes through here.
+ */
+class CheckedZipStore extends ZipFileStore {
+  readonly #path: string;
+
+  constructor(reader: PreadReader) {
+    super(reader);
+    this.#path = reader.path;
+  }
+
+  /** unzipit's entry table (private in the typings). */
+  entries(): Promise<Record<string, RawZipEntry>> {
+    const self = this as unknown as { info: Promise<{ entries: Record<string, RawZipEntry> }> };
+    return self.info.then((i) => i.entries);
+  }
+
+  override async get(key: string): Promise<Uint8Array | undefined> {
+    const name = key.startsWith("/") ? key.slice(1) : key;
+    const entry = (await this.entries())[name];
+    if (!entry) return undefined;
+    const bytes = new Uint8Array(await entry.arrayBuffer());
+    const want = entry._rawEntry?.crc32;
+    if (want === undefined) {
+      throw new Error(`${this.#path}: ${name}: zip entry has no CRC-32 record (unzipit changed?)`);
+    }
+    const got = crc32(bytes) >>> 0;
+    if (got !== want >>> 0) {
+      throw new Error(
+        `${this.#path}: zip entry ${name}: CRC-32 mismatch (stored ${hex32(want)}, data ${
+          hex32(got)
+        }): the file is corrupt`,
+      );
+    }
+    return bytes;
+  }
+}
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, "0");
+}
+
 /** A whole zarr array read from the zip. */
 export interface ZarrArrayData {
   shape: number[];
@@ -88,7 +141,7 @@ export interface DarkStack {
   data: FrameArray;
 }
 
-type Store = ZipFileStore;
+type Store = CheckedZipStore;
 type ZArray = zarr.Array<zarr.DataType, Store>;
 
 function errMsg(e: unknown): string {
@@ -142,13 +195,10 @@ export class MidasZip {
       throw new Error(`${path}: cannot open MIDAS zip (${errMsg(e)})`);
     }
     try {
-      const store = new ZipFileStore(reader);
+      const store = new CheckedZipStore(reader);
       let names: string[];
       try {
-        // `info` (unzipit's entry table) is private in the typings but the only way to list entries.
-        const info =
-          (store as unknown as { info: Promise<{ entries: Record<string, unknown> }> }).info;
-        names = Object.keys((await info).entries);
+        names = Object.keys(await store.entries());
       } catch (e) {
         throw new Error(
           `${path}: not a readable zip archive, truncated or corrupt? (${errMsg(e)})`,
@@ -241,11 +291,13 @@ export class MidasZip {
         out = (await zarr.get(this.#data, [i, null, null])).data as FrameArray;
       }
     } catch (e) {
-      throw new Error(`${this.path}: exchange/data/${i}.0.0: corrupt chunk (${errMsg(e)})`);
+      throw new Error(
+        `${this.path}: exchange/data/${i}.0.0 (frame ${i}): corrupt chunk (${errMsg(e)})`,
+      );
     }
     if (out.length !== npx) {
       throw new Error(
-        `${this.path}: exchange/data/${i}.0.0: corrupt chunk (decoded ${out.length} pixels, expected ${npx})`,
+        `${this.path}: exchange/data/${i}.0.0 (frame ${i}): corrupt chunk (decoded ${out.length} pixels, expected ${npx})`,
       );
     }
     return out;

@@ -147,7 +147,11 @@ Deno.test("bad inputs fail with errors naming the file and the zarr path", async
       const zip = await openMidasZip(p);
       try {
         assertArrayEquals(await zip.readFrame(0), testFrame(0, nZ, nY));
-        await assertRejects(() => zip.readFrame(1), p, "exchange/data/1.0.0: corrupt chunk");
+        await assertRejects(
+          () => zip.readFrame(1),
+          p,
+          "exchange/data/1.0.0 (frame 1): corrupt chunk",
+        );
         await assertRejects(() => zip.readFrame(2), "out of range");
       } finally {
         zip.close();

@@ -9,11 +9,12 @@
  *
  * @example
  * ```ts
- * import { peakbankFromDirs } from "./peakbank_dir.ts";
+import { peakbankFromDirs } from "./peakbank_dir.ts";
  * const pb = await peakbankFromDirs(["/data/scan1"], { cvsz: 20, iThresh: 99, maxError: 0.5 });
  * ```
  * @module
  */
+import { findScanZip } from "../midas/scan_dir.ts";
 import { parsePeaksCsv, PEAK_CSV_COLUMNS, readAllPeaksPS } from "../midas/peak_table.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
 import {
@@ -114,8 +115,7 @@ export async function peakbankFromDir(
   opts: PeakbankOptions,
   peakDir = `${dir}/Temp`,
 ): Promise<Peakbank[]> {
-  const zipName = (await listDir(dir)).find((n) => n.endsWith(".MIDAS.zip"));
-  if (!zipName) throw new Error(`peakbank: no *.MIDAS.zip in ${dir}`);
+  const zipName = await findScanZip(dir);
   const zip = await openMidasZip(`${dir}/${zipName}`);
   try {
     const p = await zip.params({ required: ["YCen", "ZCen"] });

@@ -64,7 +64,7 @@ Deno.test("peakbank from MIDAS dirs: missing inputs are clear errors", async () 
     await Deno.mkdir(`${root}/empty`);
     await assertRejects(
       () => peakbankFromDirs([`${root}/empty`], { cvsz: 16, iThresh: 1, maxError: null }),
-      /no \*\.MIDAS\.zip in .*empty/,
+      /empty: no \*\.MIDAS\.zip in the scan directory/,
     );
     const dir = await makeMidasDir(root, "scanC", "csv");
     await Deno.remove(`${dir}/Temp/${psCsvFileName("scanC", 2)}`);

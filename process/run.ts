@@ -17,17 +17,17 @@
  *
  * @example
  * ```ts
- * import { runProcess } from "./run.ts";
+import { runProcess } from "./run.ts";
  * await runProcess({ scanDir: "out/simulate/scan", outDir: "peaks", checkpointDir: "ck", srfac: 1 });
  * ```
  * @module
  */
+import { findScanZip } from "../midas/scan_dir.ts";
 import { dirname } from "node:path";
 import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
 import { frameOmega, type MidasParams } from "../midas/params.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
-import { findScanZip } from "../midas/scan_dir.ts";
 import { radiusMapPx, ringIndexMap } from "../geometry/ring_map.ts";
 import {
   nativePeakSearch,
@@ -75,6 +75,8 @@ export interface StageTimes {
 export interface ProcessOptions {
   /** MIDAS analysis directory: `*.MIDAS.zip` + `hkls.csv`. */
   scanDir: string;
+  /** Which `*.MIDAS.zip` of the scan directory (needed when it holds several). */
+  zip?: string;
   /** SR config (.json/.txt); default the bundled one. */
   configPath?: string;
   /** Folder of model folders overriding the bundled `models/`. */
@@ -158,7 +160,7 @@ async function setup(
   o: ProcessOptions,
   log: ProcessLogger,
 ): Promise<Setup & { close(): void; corr: ReturnType<typeof makeCorrection> }> {
-  const zipName = await findScanZip(o.scanDir);
+  const zipName = await findScanZip(o.scanDir, o.zip);
   const zipPath = `${o.scanDir}/${zipName}`;
   const hklsPath = `${o.scanDir}/hkls.csv`;
   try {
@@ -325,8 +327,12 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
     const resumedFrom = todo.length > 0 ? todo[0] : s.last + 1;
     const total = s.last - s.first + 1;
     let done = total - todo.length;
+    // After a resume the counts include the frames already done, so nothing looks lost.
+    let peakCount = 0;
+    for (const [f, e] of frameLog.index) if (f >= s.first && f <= s.last) peakCount += e.nPeaks;
     if (done > 0) {
       log.info(`resuming: ${done} of ${total} frames already done`, { firstTodo: resumedFrom });
+      log.progress(done, total, `frames (resumed, ${peakCount} peaks)`);
     }
     log.info("process setup", {
       zip: s.zipName,
@@ -345,7 +351,8 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
         "peak_find_args gauss_filter_sigma/median_filter_size are not applied (bundled defaults are identity)",
       );
     }
-    let spotCount = 0, peakCount = 0;
+    let spotCount = 0;
+    const resumed = done > 0;
     const corrected = new Float64Array(nZ * nY);
     const pending: PendingFrame[] = [];
     let pendingPatches = 0;
@@ -364,7 +371,11 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
       spotCount += nSpots;
       peakCount += recs.length;
       done++;
-      log.progress(done, total, `frames (${spotCount} spots, ${peakCount} peaks)`);
+      log.progress(
+        done,
+        total,
+        `frames (${spotCount} spots${resumed ? " in this run" : ""}, ${peakCount} peaks)`,
+      );
     };
 
     const flush = async () => {

@@ -17,6 +17,7 @@
  * @module
  */
 import * as v from "valibot";
+import { assertKnownKeys, closestName } from "../engine/strict.ts";
 
 /** The bundled default config. */
 export const DEFAULT_SR_CONFIG_PATH = new URL("../configs/sr_config.default.json", import.meta.url)
@@ -40,7 +41,10 @@ const perLevel = <T extends v.GenericSchema>(s: T) =>
   v.object({ SRx1: s, SRx2: s, SRx4: s, SRx8: s });
 const shift = v.object({ shiftYpx: num, shiftZpx: num });
 
-/** valibot schema of a loaded SR config (extra keys such as "about" are ignored). */
+/**
+ * valibot schema of a loaded SR config. Keys it does not name are errors ({@link validateSrConfig}),
+ * except sr-midas's "about" strings ({@link SR_CONFIG_EXTRA_KEYS}).
+ */
 export const srConfigSchema = v.pipe(
   v.object({
     minEta: num,
@@ -115,8 +119,20 @@ export function refinesOnRaw(c: SrConfig): boolean {
   return YES.has(c.refine_on_raw);
 }
 
-/** Validates a parsed config object; errors name `source` and each bad key path. */
-export function validateSrConfig(obj: unknown, source: string): SrConfig {
+/** Keys sr-midas's own JSON configs carry that mean nothing to the code (§10.7), at any level. */
+export const SR_CONFIG_EXTRA_KEYS = ["about"] as const;
+
+/**
+ * Validates a parsed config object; errors name `source` and each bad key path. Unknown keys
+ * are errors (with `source:line` when the file's `text` is given, and the closest valid name).
+ */
+export function validateSrConfig(obj: unknown, source: string, text?: string): SrConfig {
+  assertKnownKeys(srConfigSchema, obj, {
+    file: source,
+    text,
+    what: "SR config key",
+    allow: SR_CONFIG_EXTRA_KEYS,
+  });
   const r = v.safeParse(srConfigSchema, obj);
   if (r.success) return r.output;
   const lines = r.issues.map((is) => {
@@ -134,14 +150,18 @@ export function validateSrConfig(obj: unknown, source: string): SrConfig {
  */
 export function parseSrConfigTxt(text: string, source: string): Record<string, unknown> {
   const kv = new Map<string, string[]>();
+  const lineOf = new Map<string, number>();
   text.split(/\r?\n/).forEach((line, i) => {
     const t = line.trim();
     if (t === "" || t.startsWith("#")) return;
     const [k, ...vals] = t.split(/\s+/);
     if (vals.length === 0) throw new Error(`${source}:${i + 1}: key '${k}' has no value`);
     kv.set(k, vals);
+    lineOf.set(k, i + 1);
   });
+  const known = new Set<string>();
   const val = (k: string): string | number | undefined => {
+    known.add(k);
     const x = kv.get(k)?.[0];
     if (x === undefined) return undefined;
     const n = Number(x);
@@ -171,6 +191,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
   ) take(k);
   const mods: Record<string, unknown> = {};
   for (const l of LEVELS) {
+    known.add(`${l}_mod_dir`).add(`${l}_mod_itr`);
     const dir = kv.get(`${l}_mod_dir`)?.[0];
     if (dir === undefined) continue;
     used.add(`${l}_mod_dir`).add(`${l}_mod_itr`);
@@ -208,9 +229,16 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
     if (y !== undefined && z !== undefined) shifts[l] = { shiftYpx: y, shiftZpx: z };
   }
   if (Object.keys(shifts).length === LEVELS.length) out.shift_YZ_pos = shifts;
-  const unknown = [...kv.keys()].filter((k) => !used.has(k));
+  const unknown = [...kv.keys()].filter((k) => !used.has(k) && !known.has(k));
   if (unknown.length > 0) {
-    throw new Error(`${source}: unknown SR config key(s) ${unknown.join(", ")}`);
+    throw new Error(
+      unknown.map((k) => {
+        const near = closestName(k, [...known]);
+        return `${source}:${lineOf.get(k)}: unknown SR config key '${k}'${
+          near ? ` (did you mean '${near}'?)` : ""
+        }`;
+      }).join("\n"),
+    );
   }
   return out;
 }
@@ -234,7 +262,7 @@ export async function loadSrConfig(path?: string): Promise<SrConfig> {
   } catch (e) {
     throw new Error(`${p}: SR config is not valid JSON (${(e as Error).message})`);
   }
-  return validateSrConfig(obj, p);
+  return validateSrConfig(obj, p, text);
 }
 
 /** Peak-finding settings of one SR level, in the fitting library's names. */

@@ -57,11 +57,35 @@ Deno.test("config errors name the file and every missing or bad key", async () =
     await assertRejects(() => loadSrConfig(`${dir}/c.yaml`), "must end in .json or .txt");
     await assertRejects(
       () => Promise.resolve(parseSrConfigTxt("bogus 1\n", "b.txt")),
-      "b.txt: unknown SR config key(s) bogus",
+      "b.txt:1: unknown SR config key 'bogus'",
+    );
+    await assertRejects(
+      () => Promise.resolve(parseSrConfigTxt("# c\nlrsz 20\nbatch_sise 4\n", "b.txt")),
+      "b.txt:3: unknown SR config key 'batch_sise' (did you mean 'batch_size'?)",
     );
     const bad = JSON.parse(
       await Deno.readTextFile(new URL("../configs/sr_config.default.json", import.meta.url)),
     );
+    // Unknown keys (at any level) are errors with file:line and the closest name; "about" is
+    // sr-midas's own and accepted at every level.
+    const typo = structuredClone(bad);
+    typo.peak_find_args.min_d.SRx9 = 3;
+    typo.batchsize = 10;
+    typo.mods_to_use.SRx2.about = "sr-midas note";
+    await Deno.writeTextFile(`${dir}/t.json`, JSON.stringify(typo, null, 2));
+    const e = await assertRejects(
+      () => loadSrConfig(`${dir}/t.json`),
+      "unknown SR config key 'peak_find_args.min_d.SRx9' (did you mean 'SRx1'?)",
+    );
+    const text = await Deno.readTextFile(`${dir}/t.json`);
+    const line = text.split("\n").findIndex((l) => l.includes('"batchsize"')) + 1;
+    assert(
+      e.message.includes(
+        `${dir}/t.json:${line}: unknown SR config key 'batchsize' (did you mean 'batch_size'?)`,
+      ),
+      e.message,
+    );
+    assert(!e.message.includes("about"), "about is accepted");
     bad.fitPeakShapePV = "maybe";
     await Deno.writeTextFile(`${dir}/d.json`, JSON.stringify(bad));
     await assertRejects(

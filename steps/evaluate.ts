@@ -13,11 +13,12 @@
  *
  * @example
  * ```ts
- * import { evaluateStep } from "./evaluate.ts";
+import { evaluateStep } from "./evaluate.ts";
  * evaluateStep.outputs.report.path; // "report"
  * ```
  * @module
  */
+import { findScanZip } from "../midas/scan_dir.ts";
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
@@ -208,14 +209,5 @@ async function exampleFigure(
 /** `scan` itself when it is a file, else the single `*.MIDAS.zip` inside it. */
 async function findZip(scan: string): Promise<string> {
   if ((await Deno.stat(scan)).isFile) return scan;
-  const zips: string[] = [];
-  for await (const e of Deno.readDir(scan)) {
-    if (e.isFile && e.name.endsWith(".MIDAS.zip")) zips.push(`${scan}/${e.name}`);
-  }
-  if (zips.length !== 1) {
-    throw new Error(
-      `${scan}: expected one *.MIDAS.zip in the scan directory, found ${zips.length}`,
-    );
-  }
-  return zips[0];
+  return `${scan}/${await findScanZip(scan)}`;
 }

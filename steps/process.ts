@@ -36,6 +36,8 @@ export const processParams = v.object({
   saveFrameGoodCoords: v.optional(flag, false),
   /** Reject pure-noise components before fitting (fitting/noise_filter.ts). */
   noiseRule: v.optional(v.boolean(), false),
+  /** Which `*.MIDAS.zip` of the scan directory (file name; needed when it holds several). */
+  zip: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Inclusive [first, last] frame range, 0-based after SkipFrame. */
   frames: v.optional(v.pipe(
     v.tuple([frameNr, frameNr]),
@@ -60,7 +62,7 @@ export const processStep = defineStep({
       description: "MIDAS analysis dir (*.MIDAS.zip + hkls.csv)",
       // The key covers what process reads, not the folder: results published into it, or a
       // user's note, must not re-run the scan.
-      contents: scanInputFiles,
+      contents: (dir, p: { zip?: string }) => scanInputFiles(dir, p.zip),
     },
     config: { kind: "config", optional: true, description: "SR config (.json or .txt)" },
     models: { kind: "cascade", optional: true, description: "folder of model folders (x1_x2 …)" },
@@ -94,6 +96,7 @@ export const processStep = defineStep({
     await Deno.mkdir(out, { recursive: true });
     const r = await runProcess({
       scanDir: ctx.inputs.scan,
+      zip: p.zip,
       configPath: ctx.inputs.config,
       modelsDir: ctx.inputs.models,
       srfac: p.srfac,

@@ -10,6 +10,7 @@ import { parseTruthTsv } from "../synthesis/truth.ts";
 import {
   assert,
   assertEquals,
+  assertMatch,
   assertRejects,
   simulateScan,
   tinyModels,
@@ -99,7 +100,15 @@ Deno.test("process resumes a killed run and produces identical files", async () 
     second.logs.info.some((m) => m.startsWith("resuming: 2 of 4")),
     "second run resumed at frame 2",
   );
-  assertEquals(second.logs.progress.map((p) => p[0]), [3, 4], "only frames 3 and 4 recomputed");
+  assertEquals(
+    second.logs.progress.map((p) => p[0]),
+    [2, 3, 4],
+    "starts at the 2 frames done, then only frames 3 and 4 recomputed",
+  );
+  // The final progress line counts every peak, not only those of the resumed frames.
+  const peaks = (await readAllPeaksPS(`${temp(ref.outDir)}/AllPeaks_PS.bin`))
+    .reduce((n, f) => n + f.length / 29, 0);
+  assertMatch(String(second.logs.progressLabels.at(-1)), `, ${peaks} peaks)`);
   const names = [...Deno.readDirSync(temp(ref.outDir))].map((e) => e.name).sort();
   assertEquals(
     [...Deno.readDirSync(temp(second.outDir))].map((e) => e.name).sort(),

@@ -32,7 +32,7 @@ const range = v.pipe(
 const positive = v.pipe(v.number(), v.minValue(0));
 
 /** Parameters of the simulate step (defaults: Au "Example" geometry, realistic mode). */
-export const simulateParams = v.object({
+const simulateFields = v.object({
   name: v.optional(
     v.pipe(v.string(), v.regex(/^[\w.-]+$/, "name: letters, digits, . _ - only")),
     "sim",
@@ -46,8 +46,9 @@ export const simulateParams = v.object({
   nZ: v.optional(v.pipe(v.number(), v.integer(), v.minValue(8)), 2048),
   pxUm: v.optional(positive, 200),
   lsdUm: v.optional(positive, 1_000_000),
-  ybc: v.optional(v.number(), 1022),
-  zbc: v.optional(v.number(), 1022),
+  /** Beam centre, px; default the Example geometry's 1022 of 2048 scaled to nY (nZ). */
+  ybc: v.optional(v.number()),
+  zbc: v.optional(v.number()),
   tx: v.optional(v.number(), 0),
   ty: v.optional(v.number(), 0),
   tz: v.optional(v.number(), 0),
@@ -100,6 +101,36 @@ export const simulateParams = v.object({
   midasScaleFrames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
 
+/** The Example geometry's beam centre (1022 px on a 2048 px detector) scaled to `n` pixels. */
+export function defaultBeamCentre(n: number): number {
+  return n * 1022 / 2048;
+}
+
+/** Parameters of the simulate step; an unset beam centre follows the detector size. */
+export const simulateParams = v.pipe(
+  simulateFields,
+  v.transform((p) => ({
+    ...p,
+    ybc: p.ybc ?? defaultBeamCentre(p.nY),
+    zbc: p.zbc ?? defaultBeamCentre(p.nZ),
+  })),
+);
+
+/**
+ * Fraction of a ring of radius `rPx` around (ybc, zbc) that lies on an nY × nZ detector
+ * (sampled every half degree): below 1, some of its spots are not on the frames.
+ */
+export function ringOnDetector(rPx: number, ybc: number, zbc: number, nY: number, nZ: number) {
+  const n = 720;
+  let inside = 0;
+  for (let i = 0; i < n; i++) {
+    const a = (2 * Math.PI * i) / n;
+    const y = ybc + rPx * Math.cos(a), z = zbc + rPx * Math.sin(a);
+    if (y >= 0 && y < nY && z >= 0 && z < nZ) inside++;
+  }
+  return inside / n;
+}
+
 /** Maps validated step params (+ parsed optional inputs) onto a {@link SimulationSetup}. */
 export function toSimulationSetup(
   p: v.InferOutput<typeof simulateParams>,
@@ -150,6 +181,20 @@ export const simulateStep = defineStep({
       ? parseHklsCsv(await Deno.readTextFile(ctx.inputs.hkls), ctx.inputs.hkls)
       : undefined;
     const sim = prepareSimulation(toSimulationSetup(p, grains, hkls));
+    const off: string[] = [];
+    for (const ring of p.rings) {
+      const r = sim.hkls.find((h) => h.ringNr === ring);
+      if (!r) continue;
+      const on = ringOnDetector(r.radiusUm / p.pxUm, p.ybc, p.zbc, p.nY, p.nZ);
+      if (on < 0.999) off.push(`${ring} (${Math.round((1 - on) * 100)} % off)`);
+    }
+    if (off.length > 0 || sim.scene.length === 0) {
+      const what = off.length ? `rings ${off.join(", ")} fall off` : "no spot falls on";
+      ctx.log.warn(
+        `${what} the ${p.nY}×${p.nZ} detector (beam centre ${p.ybc}, ${p.zbc}): spots off it ` +
+          `are not simulated (${sim.scene.length} spots in all); set ybc/zbc, rhoDUm or rings`,
+      );
+    }
     ctx.log.info("simulation prepared", {
       grains: sim.grains.length,
       spots: sim.scene.length,

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { assert, assertEq } from "../geometry/_assert.ts";
+import { assertEquals, assertMatch } from "../tests/assert.ts";
 import { parseHklsCsv } from "../geometry/crystal.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
 import { prepareSimulation } from "../synthesis/simulation.ts";
@@ -33,8 +34,25 @@ async function runStep(params: Record<string, unknown>) {
     { outDir, checkpointDir: outDir },
   );
   await simulateStep.run(ctx);
-  return { outDir, progress: logs.progress.map(([done]) => done), p: ctx.params };
+  return { outDir, progress: logs.progress.map(([done]) => done), p: ctx.params, logs };
 }
+
+Deno.test("simulate: the beam centre follows the detector size; rings falling off are warned about", async () => {
+  const p512 = v.parse(simulateParams, { nY: 512, nZ: 256 });
+  assertEquals([p512.ybc, p512.zbc], [255.5, 127.75]);
+  assertEquals(v.parse(simulateParams, { nY: 512, ybc: 300 }).ybc, 300, "a given centre stays");
+  assertEquals(v.parse(simulateParams, {}).ybc, 1022, "the Example geometry's default");
+  const small = { ...PARAMS, nFrames: 2, nY: 96, nZ: 96, ybc: undefined, zbc: undefined };
+  const { logs, outDir } = await runStep({ ...small, rhoDUm: 204_800 });
+  const warn = logs.warn.find((w) => w.includes("fall off the 96×96 detector"));
+  assert(warn, `a warning names the rings off the detector: ${logs.warn}`);
+  assertMatch(warn, "beam centre 47.90625, 47.90625");
+  await Deno.remove(outDir, { recursive: true });
+  // Rings that fit: no warning.
+  const fits = await runStep({ ...PARAMS, nFrames: 2, rings: [1] });
+  assertEquals(fits.logs.warn.filter((w) => w.includes("detector")), []);
+  await Deno.remove(fits.outDir, { recursive: true });
+});
 
 Deno.test("simulate step writes a MIDAS analysis directory and a truth table", async () => {
   const { outDir, progress, p } = await runStep(PARAMS);
