@@ -390,7 +390,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
         Object.entries(inputs).map(([k, ps]) => [k, step.inputs[k]?.many ? ps : ps[0]]),
       ),
       args.publish,
-    )
+    ).map((t) => ({ ...t, soft: true }))
     : [];
   const wf: Workflow = {
     name: `cli-${name}`,

@@ -37,6 +37,11 @@ export interface PublishTarget {
   from?: string;
   /** Absolute destination: the folder (or file) that receives a copy. */
   to: string;
+  /**
+   * A step's own default (not asked for by the user): a destination inside the store is then
+   * skipped with a warning instead of failing the run.
+   */
+  soft?: boolean;
 }
 
 /** What one publish did. */

@@ -13,7 +13,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { codeFingerprint } from "./fingerprint.ts";
 import { DigestCache, digestPath, digestSelected } from "./hash.ts";
 import { publishDir, type PublishReport } from "./publish.ts";
@@ -106,8 +106,12 @@ class KeyResolver {
                 : await digestPath(s.path, this.digests),
             );
           } catch (e) {
+            const msg = (e as Error).message;
             throw new Error(
-              `step '${node.id}': input '${port}': cannot read ${s.path}: ${(e as Error).message}`,
+              `step '${node.id}': input '${port}': ${
+                msg.startsWith(s.path) ? msg : `cannot read ${s.path}: ${msg}`
+              }`,
+              { cause: e },
             );
           }
           ps.push(s.path);
@@ -310,11 +314,18 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     for (const t of node.publish ?? []) {
       const src = t.from ? join(outs[t.port].path, t.from) : outs[t.port].path;
       const what = `'${t.port}${t.from ? `/${t.from}` : ""}'`;
+      if (await insideDir(t.to, store.root)) {
+        // A scan that is itself a store object (e.g. `out/simulate/scan`): never written into.
+        const msg =
+          `not published to ${t.to}: it lies inside the store, whose objects never change`;
+        if (t.soft) {
+          emit({ type: "step-log", stepId: node.id, level: "warn", msg });
+          continue;
+        }
+        throw new Error(`the results are committed in the store (${store.objectDir(key)}); ${msg}`);
+      }
       let r: PublishReport;
       try {
-        if (!relative(resolve(store.root), resolve(t.to)).startsWith("..")) {
-          throw new Error("the destination is inside the store, whose objects never change");
-        }
         r = await publishDir(src, t.to, res.digests);
         await store.recordPublished({
           dest: resolve(t.to),
@@ -459,6 +470,10 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
       } catch (e) {
         state.set(node.id, "failed");
         result.failed.push({ id: node.id, error: (e as Error).message });
+        if (Deno.env.get("SRMIDAS_VERBOSE")) {
+          const stack = ((e as Error).cause as Error | undefined)?.stack ?? (e as Error).stack;
+          emit({ type: "step-log", stepId: node.id, level: "warn", msg: stack ?? String(e) });
+        }
         emit({ type: "step-failed", stepId: node.id, key: "", error: (e as Error).message });
         skipDependents(node.id);
         continue;
@@ -558,6 +573,26 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
   });
   logFile.close();
   return result;
+}
+
+/** Whether `path` (existing or not) lies inside `dir`, following symbolic links. */
+async function insideDir(path: string, dir: string): Promise<boolean> {
+  let p = resolve(path);
+  const rest: string[] = [];
+  while (true) {
+    try {
+      p = await Deno.realPath(p);
+      break;
+    } catch {
+      const up = resolve(p, "..");
+      if (up === p) break;
+      rest.unshift(basename(p));
+      p = up;
+    }
+  }
+  const real = join(p, ...rest);
+  const root = await Deno.realPath(dir).catch(() => resolve(dir));
+  return !relative(root, real).startsWith("..");
 }
 
 /** Points `<linkDir>/<stepId>` at each step's committed output directory (replaced atomically). */

@@ -4,7 +4,7 @@ import { InlineExecutor, LocalExecutor } from "./executor.ts";
 import { planWorkflow, runWorkflow, whyStep } from "./runner.ts";
 import { Store } from "./store.ts";
 import { parseWorkflow, type StepResolver } from "./workflow.ts";
-import { resolveToy, toySteps } from "./testdata/toy_steps.ts";
+import { resolveToy, toySteps, traceRunsBelow } from "./testdata/toy_steps.ts";
 import { clearFingerprintMemo } from "./fingerprint.ts";
 
 const RUN_WF = new URL("./testdata/run_wf.ts", import.meta.url).pathname;
@@ -12,7 +12,7 @@ const RUN_WF = new URL("./testdata/run_wf.ts", import.meta.url).pathname;
 async function setup() {
   const dir = await Deno.makeTempDir({ prefix: "srmidas-engine-" });
   const trace = join(dir, "trace.txt");
-  Deno.env.set("TOY_TRACE", trace);
+  traceRunsBelow(dir, trace);
   await Deno.writeTextFile(trace, "");
   const store = await new Store(join(dir, "store")).init();
   const traced = async () => (await Deno.readTextFile(trace)).split("\n").filter(Boolean);

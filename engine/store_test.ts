@@ -5,12 +5,12 @@ import { InlineExecutor } from "./executor.ts";
 import { runWorkflow } from "./runner.ts";
 import { processStartTime, Store } from "./store.ts";
 import { parseWorkflow } from "./workflow.ts";
-import { resolveToy } from "./testdata/toy_steps.ts";
+import { resolveToy, traceRunsBelow } from "./testdata/toy_steps.ts";
 import type { EngineEvent } from "./events.ts";
 
 async function setup() {
   const dir = await Deno.makeTempDir({ prefix: "srmidas-store-" });
-  Deno.env.set("TOY_TRACE", join(dir, "trace.txt"));
+  traceRunsBelow(dir, join(dir, "trace.txt"));
   await Deno.writeTextFile(join(dir, "trace.txt"), "");
   const store = await new Store(join(dir, "store")).init();
   const traced = async () =>

@@ -20,8 +20,8 @@ import type { EventInit } from "../events.ts";
 import { defaultConfig, type Executor, type Task, type TaskHandle } from "../executor.ts";
 import type { Resources } from "../resources.ts";
 import {
+  followJobLog,
   jobStatusOf,
-  LogFollower,
   parseScontrol,
   readExitFile,
   renderBatchScript,
@@ -129,18 +129,7 @@ export class AllocationExecutor implements Executor {
       const tmp = join(this.dir, `${name}.tmp`);
       await Deno.writeTextFile(tmp, JSON.stringify(task));
       await Deno.rename(tmp, join(this.dir, "todo", `${name}.task.json`));
-      const tail: string[] = [];
-      const follow = new LogFollower(`${base}.log`, (line) => {
-        if (line.startsWith("\u001e")) {
-          try {
-            return emit(JSON.parse(line.slice(1)));
-          } catch { /* torn */ }
-        }
-        if (!line.trim()) return;
-        tail.push(line);
-        if (tail.length > 40) tail.shift();
-        emit({ type: "step-log", stepId: task.stepId, level: "info", msg: line });
-      });
+      const { follower: follow, tail } = followJobLog(`${base}.log`, task.stepId, emit);
       for (let i = 0;; i++) {
         await new Promise((r) =>
           setTimeout(r, Math.min((this.#o.pollSec ?? 2) * 1000, 100 * 2 ** i))

@@ -335,19 +335,7 @@ export class SlurmExecutor implements Executor {
   ): Promise<Attempt> {
     const logPath = files.log.replace("%j", jobId);
     const exitPath = files.exit.replace("%j", jobId);
-    const tail: string[] = [];
-    const reader = new LogFollower(logPath, (line) => {
-      if (line.startsWith("\u001e")) {
-        try {
-          emit(JSON.parse(line.slice(1)));
-          return;
-        } catch { /* a torn line */ }
-      }
-      if (!line.trim()) return;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      emit({ type: "step-log", stepId: task.stepId, level: "info", msg: line });
-    });
+    const { follower: reader, tail } = followJobLog(logPath, task.stepId, emit);
     const pollMs = (this.#o.pollSec ?? 2) * 1000;
     let gone = 0;
     let last: JobStatus = { state: "PENDING" };
@@ -406,6 +394,34 @@ export async function readExitFile(
 async function emptyDir(dir: string) {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
+}
+
+/**
+ * Follows a job's log: event lines (the worker's stdout) go to `emit`, except the step's own
+ * failure, which joins `tail` so the executor's error carries it (the runner reports it once);
+ * other lines are logged and the last 40 kept in `tail`.
+ */
+export function followJobLog(
+  path: string,
+  stepId: string,
+  emit: (e: EventInit) => void,
+): { follower: LogFollower; tail: string[] } {
+  const tail: string[] = [];
+  const follower = new LogFollower(path, (line) => {
+    if (line.startsWith("\u001e")) {
+      try {
+        const ev = JSON.parse(line.slice(1));
+        if (ev.type === "step-failed") tail.push(ev.error);
+        else emit(ev);
+        return;
+      } catch { /* a torn line */ }
+    }
+    if (!line.trim()) return;
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    emit({ type: "step-log", stepId, level: "info", msg: line });
+  });
+  return { follower, tail };
 }
 
 /** Reads lines appended to a file since the last call (the job log on the shared filesystem). */

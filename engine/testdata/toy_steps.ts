@@ -3,9 +3,22 @@ import * as v from "valibot";
 import { join } from "node:path";
 import { defineStep } from "../step.ts";
 
-/** Appends a line to `$TOY_TRACE` so tests can see which steps really executed. */
-async function trace(what: string) {
-  const f = Deno.env.get("TOY_TRACE");
+/** Appends a line to the trace file of the run's folder (or `$TOY_TRACE`) so tests see which steps really executed. */
+/** Trace files by the folder whose runs they record (see {@link traceRunsBelow}). */
+const traces = new Map<string, string>();
+
+/**
+ * Records toy runs whose output lies below `dir` in `file`. Test modules run in parallel in one
+ * process share its environment, so a global TOY_TRACE would collect other modules' runs;
+ * subprocess workers still read TOY_TRACE from the environment they are given.
+ */
+export function traceRunsBelow(dir: string, file: string): void {
+  traces.set(dir, file);
+}
+
+async function trace(outDir: string, what: string) {
+  const f = [...traces].find(([dir]) => outDir.startsWith(dir + "/"))?.[1] ??
+    Deno.env.get("TOY_TRACE");
   if (f) await Deno.writeTextFile(f, what + "\n", { append: true });
 }
 
@@ -18,7 +31,7 @@ export const emit = defineStep({
   inputs: {},
   outputs: { out: { kind: "text", path: "value.txt" } },
   async run(ctx) {
-    await trace(`emit ${ctx.params.value}`);
+    await trace(ctx.outDir, `emit ${ctx.params.value}`);
     await Deno.writeTextFile(ctx.output("out"), String(ctx.params.value));
   },
 });
@@ -34,7 +47,7 @@ export const add = defineStep({
   async run(ctx) {
     let s = ctx.params.plus;
     for (const p of ctx.inputs.terms) s += Number(await Deno.readTextFile(p));
-    await trace(`add ${s}`);
+    await trace(ctx.outDir, `add ${s}`);
     await Deno.writeTextFile(ctx.output("sum"), String(s));
   },
 });
@@ -77,7 +90,7 @@ export const count = defineStep({
       await new Promise((r) => setTimeout(r, ctx.params.msPerCount));
       state.i++;
       state.acc.push(state.i * state.i);
-      await trace(`count ${state.i}`);
+      await trace(ctx.outDir, `count ${state.i}`);
       await Deno.writeTextFile(ck + ".tmp", JSON.stringify(state));
       await Deno.rename(ck + ".tmp", ck);
       ctx.log.progress(state.i, ctx.params.n, "counts");
