@@ -6,7 +6,8 @@
  * Model per pixel i of the spot's box: `μ_i = B + h·v_i(Y, Z)`, with v the simulator's
  * pixel-integrated pseudo-Voigt of unit IMax (synthesis/render.ts, same sub-sampling), h the
  * peak height in the frame (IMax × the frame's ω weight) and B the flat background. The noise is
- * the simulator's: Poisson counts times a gain plus signal-independent read noise, so
+ * the simulator's (synthesis/noise_model.ts): Poisson counts times a gain plus signal-independent
+ * read noise, so
  * `var_i = gain·μ_i + readSigma²` (Gaussian approximation of Poisson + read noise, exact in the
  * first two moments). Fisher information over θ = (Y, Z, h, B):
  * `F_jk = Σ_i ∂μ_i/∂θ_j · ∂μ_i/∂θ_k / var_i`; the bound is the (Y, Z) block of F⁻¹. (The term
@@ -34,36 +35,9 @@ import {
   spotHalfWidthPx,
   type SpotShape,
 } from "../synthesis/render.ts";
+import { type NoiseModel, pixelVariance } from "../synthesis/noise_model.ts";
 
-/**
- * Detector noise in counts above the pedestal: a pixel with expected value μ (background
- * included) has variance `gain·μ + readSigma²`.
- */
-export interface NoiseModel {
-  /** Flat background, counts per pixel per frame. */
-  background: number;
-  /** Counts per detected photon (1 for the simulator). */
-  gain: number;
-  /** σ of the signal-independent noise (read noise, with the rounding's 1/12 folded in). */
-  readSigma: number;
-}
-
-/** Variance of a pixel whose expected value (background included) is `mu`. */
-export function pixelVariance(mu: number, n: Pick<NoiseModel, "gain" | "readSigma">): number {
-  return n.gain * Math.max(mu, 0) + n.readSigma * n.readSigma;
-}
-
-/**
- * The simulator's noise (synthesis/frames.ts, realistic mode) as a {@link NoiseModel}: Poisson
- * counts (gain 1) on `backgroundFlux`, plus rounded N(0, readSigma²) read noise (variance
- * readSigma² + 1/12). Defaults are the frame renderer's (background 2, read σ 4).
- */
-export function simulatorNoise(
-  o: { backgroundFlux?: number; readSigma?: number } = {},
-): NoiseModel {
-  const read = o.readSigma ?? 4;
-  return { background: o.backgroundFlux ?? 2, gain: 1, readSigma: Math.sqrt(read * read + 1 / 12) };
-}
+export { type NoiseModel, pixelVariance, simulatorNoise } from "../synthesis/noise_model.ts";
 
 /** Options of {@link spotCrlb}. */
 export interface CrlbOptions extends IntegrateOptions {
