@@ -12,7 +12,9 @@
  * with `dilatePx` around them (defaults 4σ and 8 px); the mean and variance of the rest give the background and the
  * total variance. Dark frames (pedestal + read noise only) give readSigma² directly and then
  * gain = (var − readSigma²)/mean; without dark frames one level cannot separate gain from read
- * noise, so gain is taken as 1 (photon-counting units, as the simulator).
+ * noise, so gain is taken as 1 (photon-counting units, as the simulator). At a low background
+ * under read noise the gain is poorly pinned (σ_gain ≈ √(2/n)·var/mean from n pixels), while
+ * the total variance, what fits and bounds use, is measured to ≈ √(2/n).
  *
  * @example
  * ```ts
@@ -170,4 +172,33 @@ export function applyNoise(
     out[i] = Math.round(gain * poisson(rng, mu / gain) + (read > 0 ? rng.normal(0, read) : 0));
   }
   return out;
+}
+
+/**
+ * A scan's noise model from one frame and its dark frames (`darks`: n stacked nZ × nY frames,
+ * n ≥ 2). The read noise comes from the difference of two darks (var(d₀ − d₁)/2, free of any
+ * fixed pedestal pattern); the frame's background is measured above the mean dark, whose own
+ * noise (readSigma²/n per pixel) is taken back out of the frame's variance.
+ */
+export function noiseModelFromScan(
+  frame: ArrayLike<number>,
+  nY: number,
+  nZ: number,
+  darks: { n: number; data: ArrayLike<number> },
+  o: Omit<BackgroundOptions, "pedestal"> = {},
+): NoiseModel {
+  const npx = nY * nZ;
+  if (darks.n < 2 || darks.data.length !== darks.n * npx) {
+    throw new Error(
+      `noiseModelFromScan: need ≥ 2 dark frames of ${nY}×${nZ}, got ${darks.data.length} values`,
+    );
+  }
+  const diff = new Float64Array(npx), mean = new Float64Array(npx);
+  for (let p = 0; p < npx; p++) diff[p] = (darks.data[p] - darks.data[npx + p]) / Math.SQRT2;
+  for (let k = 0; k < darks.n; k++) {
+    for (let p = 0; p < npx; p++) mean[p] += darks.data[k * npx + p] / darks.n;
+  }
+  const dark = measureBackground(diff, nY, nZ, o);
+  const bg = measureBackground(frame, nY, nZ, { ...o, pedestal: mean });
+  return fitNoiseModel({ ...bg, variance: bg.variance - dark.variance / darks.n }, dark);
 }

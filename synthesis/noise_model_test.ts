@@ -2,7 +2,13 @@ import { assert, assertClose, assertThrows } from "../geometry/_assert.ts";
 import { rEtaFromYZ } from "../geometry/detector.ts";
 import { createFrameRenderer, darkFrames, type FrameOptions } from "./frames.ts";
 import { Rng } from "./noise.ts";
-import { applyNoise, fitNoiseModel, measureBackground, simulatorNoise } from "./noise_model.ts";
+import {
+  applyNoise,
+  fitNoiseModel,
+  measureBackground,
+  noiseModelFromScan,
+  simulatorNoise,
+} from "./noise_model.ts";
 import { buildScene } from "./scene.ts";
 
 const OPTS: FrameOptions = {
@@ -97,5 +103,22 @@ Deno.test("noise model: bad input is refused with the reason", () => {
   assertThrows(
     () => fitNoiseModel({ mean: 2, variance: 1, n: 100 }, { mean: 0, variance: 16, n: 100 }),
     "no gain > 0",
+  );
+});
+
+Deno.test("noise model: from a scan's frame and dark stack", () => {
+  const model = noiseModelFromScan(busyFrame(), OPTS.nY, OPTS.nZ, {
+    n: 4,
+    data: darkFrames(4, OPTS),
+  });
+  const truth = simulatorNoise(OPTS);
+  assertClose(model.background, truth.background, 0.1);
+  assertClose(model.readSigma / truth.readSigma, 1, 0.02);
+  // One 192² frame at background 3 under read σ 5 pins the gain only to ±~0.15 (1σ):
+  // σ_gain ≈ √(2/n)·var/mean.
+  assertClose(model.gain, 1, 0.35);
+  assertThrows(
+    () => noiseModelFromScan(busyFrame(), OPTS.nY, OPTS.nZ, { n: 1, data: darkFrames(1, OPTS) }),
+    "≥ 2 dark frames",
   );
 });
