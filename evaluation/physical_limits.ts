@@ -104,8 +104,11 @@ const median = (xs: number[]) => {
   const h = (s.length - 1) / 2;
   return (s[Math.floor(h)] + s[Math.ceil(h)]) / 2;
 };
+/** Bin [edges[i], edges[i+1]) holding x; an infinite x falls in a last bin open to ∞. */
 const binOf = (edges: readonly number[], x: number) => {
-  for (let i = 0; i + 1 < edges.length; i++) if (x >= edges[i] && x < edges[i + 1]) return i;
+  for (let i = 0; i + 1 < edges.length; i++) {
+    if (x >= edges[i] && (x < edges[i + 1] || edges[i + 1] === Infinity)) return i;
+  }
   return -1;
 };
 

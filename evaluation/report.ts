@@ -235,18 +235,18 @@ export function formatLimits(l: PhysicalLimits, labels: readonly string[]): stri
     "### Close pairs vs the oracle",
     "",
     "Oracle: weighted least-squares fit of the two true shapes on the same noisy pixels, " +
-    "started at the truth, judged by the same rule. Cells: resolved / pairs.",
+      "started at the truth, judged by the same rule. Cells: resolved / pairs.",
     "",
     `| separation px | intensity ratio | pairs | oracle | ${
       labels.map((x) => `${x}`).join(" | ")
     } | ${labels.map((x) => `${x} / oracle`).join(" | ")} |`,
     `|---|---|---:|---:|${labels.map(() => "---:|").join("")}${labels.map(() => "---:|").join("")}`,
     ...cells.map((c) =>
-      `| [${edge(c.sepLo)}, ${edge(c.sepHi)}) | [${edge(c.ratioLo)}, ${edge(c.ratioHi)}) | ${c.n} | ${
-        Number.isNaN(c.oracle) ? "–" : `${c.oracle} / ${c.nOracle}`
-      } | ${c.resolved.map((r) => String(r)).join(" | ")} | ${
-        c.resolved.map((r) => (c.oracle > 0 ? pct(r / c.oracle) : "–")).join(" | ")
-      } |`
+      `| [${edge(c.sepLo)}, ${edge(c.sepHi)}) | [${edge(c.ratioLo)}, ${
+        edge(c.ratioHi)
+      }) | ${c.n} | ${Number.isNaN(c.oracle) ? "–" : `${c.oracle} / ${c.nOracle}`} | ${
+        c.resolved.map((r) => String(r)).join(" | ")
+      } | ${c.resolved.map((r) => (c.oracle > 0 ? pct(r / c.oracle) : "–")).join(" | ")} |`
     ),
     "",
   );
