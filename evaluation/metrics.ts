@@ -311,15 +311,28 @@ function closePairs(
     const frame: TruthPair[] = [];
     for (let k = 0; k < c.length; k += 3) {
       const a = Math.min(c[k], c[k + 1]), b = Math.max(c[k], c[k + 1]);
-      const na = near.get(a) ?? [], nb = near.get(b) ?? [];
-      // Two distinct peaks exist for A and B unless one side is empty or both see only one peak.
-      const resolved = na.length > 0 && nb.length > 0 && new Set([...na, ...nb]).size >= 2;
+      const resolved = pairResolved(near.get(a) ?? [], near.get(b) ?? []);
       frame.push({ a, b, frame: f, separationPx: c[k + 2], resolved });
     }
     frame.sort((p, q) => p.a - q.a || p.b - q.b);
     out.push(...frame);
   }
   return out;
+}
+
+/**
+ * The close-pair rule on the peaks lying within `pairResolvePx` of truth spot A (`nearA`) and of
+ * B (`nearB`): resolved when both lists are non-empty and hold two distinct peaks between them.
+ *
+ * @example
+ * ```ts
+ * import { pairResolved } from "./metrics.ts";
+ * pairResolved([0], [1]); // true
+ * pairResolved([0], [0]); // false: one peak for both spots
+ * ```
+ */
+export function pairResolved(nearA: readonly number[], nearB: readonly number[]): boolean {
+  return nearA.length > 0 && nearB.length > 0 && new Set([...nearA, ...nearB]).size >= 2;
 }
 
 /** Counts pairs per separation bin [edges[i], edges[i+1]). */

@@ -19,3 +19,7 @@ export * from "./metrics.ts";
 export * from "./examples.ts";
 export * from "./report.ts";
 export * from "./sr_patches.ts";
+export * from "./crlb.ts";
+export * from "./oracle.ts";
+export * from "./truth_shapes.ts";
+export * from "./physical_limits.ts";

@@ -55,6 +55,22 @@ export interface PvFitOptions {
   ftolRel?: number;
   xtolRel?: number;
   workspace?: LmWorkspace;
+  /**
+   * Per-pixel weights 1/σᵢ (weighted least squares with a known noise model); default 1. The
+   * fit's `retVal` is then √χ².
+   */
+  weights?: ArrayLike<number>;
+  /**
+   * One radial width for all peaks: σGR and σLR of every peak are tied to the first peak's.
+   * The radial width of a spot is mostly instrumental, the same for its neighbours on the ring,
+   * so sharing it keeps a weak partner from trading width for position.
+   */
+  shareRadialWidth?: boolean;
+  /**
+   * Half-size of each centre's box around its seed, in px (R ± b, Eta ± b px of arc); default 1
+   * (MIDAS `fit2DPeaks`). Smaller keeps a weak peak of a pair from drifting onto its partner.
+   */
+  seedBoundPx?: number;
 }
 
 /** One fitted peak, in detector polar coordinates. */
@@ -83,6 +99,8 @@ export interface RegionFit {
   /** √(Σ residual²) of the region fit (MIDAS `retVal` = `FitRMSE`). */
   retVal: number;
   iterations: number;
+  /** Number of fitted parameters (1 + 8 per peak, fewer with shared widths). */
+  nParams: number;
 }
 
 /** Start point and box in MIDAS order, with Eta local to `etaRef`. */
@@ -106,6 +124,7 @@ export function midasInitialGuess(
   px: RegionPixels,
   seeds: readonly PeakSeed[],
   threshold: number,
+  seedBoundPx = 1,
 ): InitialGuess {
   const n = px.value.length, np = seeds.length;
   if (np === 0) throw new Error("midasInitialGuess: seeds must contain at least one peak");
@@ -164,11 +183,12 @@ export function midasInitialGuess(
     const b = 1 + 8 * j;
     const s = seeds[j];
     x0.set([s.value, s.r, seedE[j], 0.5, sR, sR, sE, sE], b);
-    lower.set([s.value / 2, s.r - 1, seedE[j] - dEta, 0, 0.01, 0.01, 0.005, 0.005], b);
+    const bR = seedBoundPx, bE = seedBoundPx * dEta;
+    lower.set([s.value / 2, s.r - bR, seedE[j] - bE, 0, 0.01, 0.01, 0.005, 0.005], b);
     upper.set([
       s.value * 5,
-      s.r + 1,
-      seedE[j] + dEta,
+      s.r + bR,
+      seedE[j] + bE,
       1,
       2 * maxRWidth,
       2 * maxRWidth,
@@ -199,8 +219,12 @@ export function fitPseudoVoigtRegion(
   seeds: readonly PeakSeed[],
   opts: PvFitOptions,
 ): RegionFit {
-  const guess = midasInitialGuess(px, seeds, opts.threshold);
+  const guess = midasInitialGuess(px, seeds, opts.threshold, opts.seedBoundPx);
   const n = px.value.length, np = seeds.length, nPar = 1 + 8 * np;
+  const wts = opts.weights;
+  if (wts && wts.length !== n) {
+    throw new Error(`fitPseudoVoigtRegion: ${wts.length} weights for ${n} pixels`);
+  }
   const etaLocal = new Float64Array(n);
   for (let i = 0; i < n; i++) etaLocal[i] = wrapDeg(px.eta[i] - guess.etaRef);
   const p: PseudoVoigtParams = {
@@ -214,7 +238,7 @@ export function fitPseudoVoigtRegion(
     iMax: 0,
   };
   const grad = new Float64Array(8);
-  const problem = {
+  const full = {
     nParams: nPar,
     nResiduals: n,
     evaluate(x: Float64Array, r: Float64Array, jac: Float64Array | null) {
@@ -237,17 +261,25 @@ export function fitPseudoVoigtRegion(
           jac[o + 7] = grad[5]; // σLEta
         }
       }
+      if (wts) {
+        for (let i = 0; i < n; i++) {
+          const w = wts[i];
+          r[i] *= w;
+          if (jac) { for (let k = i * nPar; k < (i + 1) * nPar; k++) jac[k] *= w; }
+        }
+      }
     },
   };
-  const res = levenbergMarquardt(problem, guess.x0, {
-    lower: guess.lower,
-    upper: guess.upper,
+  const tied = opts.shareRadialWidth && np > 1 ? tieRadialWidths(full, guess) : undefined;
+  const res = levenbergMarquardt(tied?.problem ?? full, tied?.x0 ?? guess.x0, {
+    lower: tied?.lower ?? guess.lower,
+    upper: tied?.upper ?? guess.upper,
     maxIter: opts.maxIter ?? 200,
     ftolRel: opts.ftolRel,
     xtolRel: opts.xtolRel,
     workspace: opts.workspace,
   });
-  const x = res.x, bg = x[0];
+  const x = tied ? tied.expand(res.x) : res.x, bg = x[0];
   const peaks: FittedPeak[] = [];
   for (let j = 0; j < np; j++) {
     peakParams(x, j, p);
@@ -279,5 +311,60 @@ export function fitPseudoVoigtRegion(
     returnCode: res.status,
     retVal: Math.sqrt(res.ssr),
     iterations: res.iterations,
+    nParams: tied ? tied.x0.length : nPar,
+  };
+}
+
+/**
+ * The region problem over a reduced vector in which σGR and σLR of peaks 1… are the first
+ * peak's (their Jacobian columns summed into it); bounds of a shared parameter are intersected.
+ */
+function tieRadialWidths(
+  full: {
+    nParams: number;
+    nResiduals: number;
+    evaluate(x: Float64Array, r: Float64Array, jac: Float64Array | null): void;
+  },
+  guess: InitialGuess,
+) {
+  const nPar = full.nParams, n = full.nResiduals;
+  const map = new Int32Array(nPar);
+  let nRed = 0;
+  for (let i = 0; i < nPar; i++) {
+    const j = Math.floor((i - 1) / 8), off = (i - 1) % 8;
+    map[i] = i > 0 && j > 0 && (off === 4 || off === 5) ? map[1 + off] : nRed++;
+  }
+  const x0 = new Float64Array(nRed), lower = new Float64Array(nRed).fill(-Infinity);
+  const upper = new Float64Array(nRed).fill(Infinity);
+  for (let i = nPar - 1; i >= 0; i--) x0[map[i]] = guess.x0[i];
+  for (let i = 0; i < nPar; i++) {
+    lower[map[i]] = Math.max(lower[map[i]], guess.lower[i]);
+    upper[map[i]] = Math.min(upper[map[i]], guess.upper[i]);
+  }
+  for (let k = 0; k < nRed; k++) x0[k] = Math.min(Math.max(x0[k], lower[k]), upper[k]);
+  const xf = new Float64Array(nPar), jf = new Float64Array(n * nPar);
+  const expand = (xr: ArrayLike<number>) => {
+    const out = new Float64Array(nPar);
+    for (let i = 0; i < nPar; i++) out[i] = xr[map[i]];
+    return out;
+  };
+  return {
+    x0,
+    lower,
+    upper,
+    expand,
+    problem: {
+      nParams: nRed,
+      nResiduals: n,
+      evaluate(xr: Float64Array, r: Float64Array, jac: Float64Array | null) {
+        for (let i = 0; i < nPar; i++) xf[i] = xr[map[i]];
+        full.evaluate(xf, r, jac ? jf : null);
+        if (!jac) return;
+        jac.fill(0, 0, n * nRed);
+        for (let k = 0; k < n; k++) {
+          for (let i = 0; i < nPar; i++) jac[k * nRed + map[i]] += jf[k * nPar + i];
+        }
+      },
+    },
   };
 }

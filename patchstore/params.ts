@@ -105,6 +105,14 @@ const entries = {
     0,
   ),
   maxTries: opt(posInt, "placement draws per patch before giving up [100000]"),
+  target: opt(
+    v.picklist(["resample", "deconvolve"]),
+    "levels above x1: resample (sr-midas sum-pool) or deconvolve (peaks re-rendered narrower) [resample]",
+  ),
+  targetWidthFactor: opt(
+    v.pipe(v.number(), v.gtValue(0), v.maxValue(1)),
+    "width multiplier of the deconvolving target, (0, 1] [0.25]",
+  ),
   peakbank: ignoredStr("the peakbank is the input port"),
   peakbankPath: ignoredStr("the peakbank is the input port"),
   saveDir: ignoredStr("the engine chooses the output directory"),
@@ -174,6 +182,8 @@ export function toSynthesisConfig(
     srIthreshFac: p.srIthreshFac,
     seed: p.seed,
     maxTries: p.maxTries,
+    target: p.target,
+    targetWidthFactor: p.targetWidthFactor,
   };
   if (over.Ypx_BC === undefined || over.Zpx_BC === undefined) {
     throw new Error(

@@ -29,6 +29,9 @@
  *   Y == Ybc is taken as +|Eta| (sr-midas: NaN).
  * - Renormalising to ISum before dividing by the maximum (sr-midas step 8) cancels, so each level
  *   is simply divided by its maximum.
+ * - **Targets that resolve** (issue #12, `target: "deconvolve"`): levels above x1 may instead be
+ *   the crop's peaks re-rendered with narrowed widths (see {@link SynthesisConfig.target}); the
+ *   sum-pooled `"resample"` target stays the default for compatibility.
  *
  * @example
  * ```ts
@@ -95,6 +98,16 @@ export interface SynthesisConfig {
   seed: number;
   /** Cap on random placement draws per patch before giving up (sr-midas: unbounded). */
   maxTries: number;
+  /**
+   * What the levels above x1 hold: `"resample"` (sr-midas: sum-pools of the one canvas, the same
+   * blur on a finer grid) or `"deconvolve"` (each peak re-rendered with its widths ×
+   * `targetWidthFactor`, at least one SR pixel, integrated intensity kept, background left out:
+   * a target in which peaks closer than ~2σ still have two maxima). x1, the network input, is the
+   * same either way.
+   */
+  target: "resample" | "deconvolve";
+  /** Width multiplier of the deconvolving target (0 < f ≤ 1; default 0.25: σ 1.5 px → 0.375 px, so peaks 1 px apart keep two maxima). */
+  targetWidthFactor: number;
 }
 
 /**
@@ -122,6 +135,8 @@ export function defaultSynthesisConfig(over: Partial<SynthesisConfig> = {}): Syn
     srIthreshFac: 1,
     seed: 0,
     maxTries: 100_000,
+    target: "resample",
+    targetWidthFactor: 0.25,
     ...over,
   };
 }
@@ -240,6 +255,12 @@ export function validateSynthesisConfig(cfg: SynthesisConfig, source = "create_p
   }
   if (!(cfg.midasIthresh >= 0)) fail("midasIthresh", "≥ 0", cfg.midasIthresh);
   if (!(cfg.srIthreshFac >= 0)) fail("srIthreshFac", "≥ 0", cfg.srIthreshFac);
+  if (cfg.target !== "resample" && cfg.target !== "deconvolve") {
+    fail("target", '"resample" or "deconvolve"', cfg.target);
+  }
+  if (!(cfg.targetWidthFactor > 0 && cfg.targetWidthFactor <= 1)) {
+    fail("targetWidthFactor", "in (0, 1]", cfg.targetWidthFactor);
+  }
   for (const k of ["Ypx_BC", "Zpx_BC", "errCut", "integIntCut"] as const) {
     if (Number.isNaN(cfg[k])) fail(k, "a number", cfg[k]);
   }
@@ -464,23 +485,9 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
   const rr = new Float64Array(ns * ns), ee = new Float64Array(ns * ns);
   fillREtaGrid(rr, ee, yc00, zc00, ns, S, ybc, zbc);
   const a = new Float64Array(ns * ns);
+  renderPeaks(a, rr, ee, peaks, S);
   let bg = 0;
-  for (let k = 0; k < peaks.nPeaks; k++) {
-    const pv: PseudoVoigtParams = {
-      u0: p.Rpx[k],
-      v0: p.EtaDeg[k],
-      sigmaGU: p.sigGR[k],
-      sigmaGV: p.sigGEta[k],
-      sigmaLU: p.sigLR[k],
-      sigmaLV: p.sigLEta[k],
-      mu: p.LGmix[k],
-      iMax: p.IMax[k] / (S * S),
-    };
-    for (let i = 0; i < a.length; i++) {
-      a[i] += pseudoVoigt(pv, rr[i], pv.v0 + wrapDeg(ee[i] - pv.v0));
-    }
-    bg += Number.isFinite(p.BG[k]) ? p.BG[k] : 0;
-  }
+  for (let k = 0; k < peaks.nPeaks; k++) bg += Number.isFinite(p.BG[k]) ? p.BG[k] : 0;
   bg /= peaks.nPeaks * S * S;
   if (bg !== 0) { for (let i = 0; i < a.length; i++) a[i] += bg; }
 
@@ -523,10 +530,21 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
     crop.set(a.subarray(src, src + nc), r * nc);
   }
 
+  // The deconvolving target: the crop's peaks re-rendered narrower, same total as the crop.
+  let sharp: Float64Array | undefined;
+  if (cfg.target === "deconvolve" && cfg.srfacAll.some((x) => x > 1)) {
+    const tr = new Float64Array(nc * nc), te = new Float64Array(nc * nc);
+    fillREtaGrid(tr, te, Y00, Z00, nc, S, ybc, zbc);
+    sharp = new Float64Array(nc * nc);
+    renderPeaks(sharp, tr, te, peaks, S, cfg.targetWidthFactor);
+    let cropSum = 0;
+    for (let i = 0; i < crop.length; i++) cropSum += crop[i];
+    rescale(sharp, cropSum);
+  }
   const levels: Float32Array[] = [], locY: Float32Array[] = [], locZ: Float32Array[] = [];
   for (const x of cfg.srfacAll) {
     const n = lr * x, n2 = n * n;
-    const c = sumPool(crop, nc, S / x);
+    const c = sumPool(x > 1 && sharp ? sharp : crop, nc, S / x);
     const tx = cfg.midasIthresh / (x * x);
     if (maxOf(c) > tx) { for (let i = 0; i < n2; i++) if (c[i] < tx) c[i] = 0; }
     const inv = 1 / maxOf(c);
@@ -544,6 +562,49 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
     locZ.push(lz);
   }
   return { peaks, Y00, Z00, levels, locY, locZ };
+}
+
+/**
+ * Adds the patch's peaks to `out`, evaluated at the (R, Eta) grid `rr`/`ee` of an S-times finer
+ * grid (IMax / S² per sub-pixel, so sum-pooling to x1 gives counts). `widthFactor` < 1 narrows
+ * every width (never below one sub-pixel, 1/S px) and raises IMax so each peak keeps its area.
+ */
+function renderPeaks(
+  out: Float64Array,
+  rr: Float64Array,
+  ee: Float64Array,
+  peaks: PatchPeaks,
+  S: number,
+  widthFactor = 1,
+): void {
+  const p = peaks.params;
+  for (let k = 0; k < peaks.nPeaks; k++) {
+    const pv: PseudoVoigtParams = {
+      u0: p.Rpx[k],
+      v0: p.EtaDeg[k],
+      sigmaGU: p.sigGR[k],
+      sigmaGV: p.sigGEta[k],
+      sigmaLU: p.sigLR[k],
+      sigmaLV: p.sigLEta[k],
+      mu: p.LGmix[k],
+      iMax: p.IMax[k] / (S * S),
+    };
+    if (widthFactor !== 1) {
+      const minDeg = (180 / Math.PI) / (S * Math.max(pv.u0, 1e-9)); // 1/S px of arc
+      const area = (q: PseudoVoigtParams) =>
+        q.mu * Math.PI * Math.PI * q.sigmaLU * q.sigmaLV +
+        (1 - q.mu) * 2 * Math.PI * q.sigmaGU * q.sigmaGV;
+      const a0 = area(pv);
+      pv.sigmaGU = Math.max(pv.sigmaGU * widthFactor, 1 / S);
+      pv.sigmaLU = Math.max(pv.sigmaLU * widthFactor, 1 / S);
+      pv.sigmaGV = Math.max(pv.sigmaGV * widthFactor, minDeg);
+      pv.sigmaLV = Math.max(pv.sigmaLV * widthFactor, minDeg);
+      pv.iMax *= a0 / area(pv);
+    }
+    for (let i = 0; i < out.length; i++) {
+      out[i] += pseudoVoigt(pv, rr[i], pv.v0 + wrapDeg(ee[i] - pv.v0));
+    }
+  }
 }
 
 /** Samples and renders patch `index` from its own random stream `Rng(seed, index)`. */

@@ -1,9 +1,13 @@
 import { makePeakbank } from "./peakbank_csv.ts";
 import { Rng } from "./rng.ts";
+import { peakLocalMax } from "../fitting/local_max.ts";
 import {
   defaultSynthesisConfig,
+  type PatchPeaks,
+  PEAK_PARAM_NAMES,
   planSynthesis,
   renderPatch,
+  rEtaFromYZ,
   samplePatchPeaks,
   srPixelCentre,
   srPixelIndex,
@@ -238,4 +242,57 @@ Deno.test("peaks straddling the Eta = ±180° seam render symmetrically (wrapped
     const l = img[cz * n + cy - d], r = img[cz * n + cy + d];
     assert(r > 0.01 && Math.abs(l - r) < 1e-6, `mirror pixels ±${d}: ${l} vs ${r}`);
   }
+});
+
+Deno.test("deconvolving target: two maxima for a 1 px pair with σ 1.5 px; resample shows one blob", () => {
+  const R = 500, DEG = Math.PI / 180, eta0 = 40;
+  const [y1, z1] = [1024 + R * Math.sin(eta0 * DEG), 1024 + R * Math.cos(eta0 * DEG)];
+  // Partner 1 px away along the ring's tangent.
+  const [y2, z2] = [y1 + Math.cos(eta0 * DEG), z1 - Math.sin(eta0 * DEG)];
+  const sigDeg = 1.5 / (R * DEG);
+  const params = Object.fromEntries(
+    PEAK_PARAM_NAMES.map((n) => [n, new Float64Array(2).fill(NaN)]),
+  ) as PatchPeaks["params"];
+  [[y1, z1], [y2, z2]].forEach(([y, z], k) => {
+    const [r, e] = rEtaFromYZ(y, z, 1024, 1024);
+    params.Ypx[k] = y;
+    params.Zpx[k] = z;
+    params.Rpx[k] = r;
+    params.EtaDeg[k] = e;
+    params.sigGR[k] = 1.5;
+    params.sigLR[k] = 1.5;
+    params.sigGEta[k] = sigDeg;
+    params.sigLEta[k] = sigDeg;
+    params.LGmix[k] = 0;
+    params.IMax[k] = 1000;
+    params.IntegInt[k] = 1000 * 2 * Math.PI * 1.5 * 1.5;
+    params.BG[k] = 0;
+    params.peakPointer[k] = k;
+  });
+  const peaks: PatchPeaks = { nPeaks: 2, iSum: 2 * params.IntegInt[0], ringRadius: R, params };
+  const maxima = (p: ReturnType<typeof renderPatch>, level: number) => {
+    const n = 20 * [1, 2, 4, 8][level];
+    return peakLocalMax(p!.levels[level].subarray(0, n * n), n, n, {
+      minDistance: 1,
+      thresholdRel: 0.2,
+    }).length;
+  };
+  const plain = renderPatch(peaks, small({ cvsz: 40 }));
+  const sharp = renderPatch(peaks, small({ cvsz: 40, target: "deconvolve" }));
+  assert(maxima(plain, 3) === 1, `resample x8: ${maxima(plain, 3)} maxima`);
+  assert(maxima(sharp, 3) === 2, `deconvolve x8: ${maxima(sharp, 3)} maxima`);
+  assert(maxima(sharp, 2) === 2, `deconvolve x4: ${maxima(sharp, 2)} maxima`);
+  // The input level is the same; the peaks still sit where their locations say.
+  assert(plain!.levels[0].every((v, i) => v === sharp!.levels[0][i]), "x1 differs");
+  assert(plain!.locY[3].every((v, i) => Object.is(v, sharp!.locY[3][i])), "locations differ");
+});
+
+Deno.test("deconvolving target: bad settings are refused by name", async () => {
+  await assertRejects(
+    () =>
+      Promise.resolve().then(() =>
+        planSynthesis(syntheticPeakbank(), small({ targetWidthFactor: 0 }))
+      ),
+    "targetWidthFactor",
+  );
 });

@@ -30,6 +30,7 @@
 import { comPatchPeaks } from "../fitting/patch_peaks.ts";
 import { peakLocalMax } from "../fitting/local_max.ts";
 import { fitPseudoVoigtRegion, type FittedPeak, type RegionFit } from "../fitting/pv_fit.ts";
+import { selectPeakCount } from "../fitting/model_select.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
 
 /** Per-patch inputs of {@link srPatchRows}. */
@@ -61,7 +62,18 @@ export interface SrPatchInput {
    * Re-fit on the raw counts (`refine_on_raw`): the x1 patch ([lowResSize²], the component's
    * thresholded corrected values, 0 elsewhere) and its ring threshold. See {@link refineOnRaw}.
    */
-  raw?: { patch: Float64Array; threshold: number };
+  raw?: RawRefit;
+}
+
+/**
+ * The raw counts a patch's peaks are re-fitted on. With `noise` (the detector's variance model of
+ * these counts), the peak count is chosen by BIC with a shared radial width
+ * (fitting/model_select.ts); without it, by the F-test below.
+ */
+export interface RawRefit {
+  patch: Float64Array;
+  threshold: number;
+  noise?: { gain: number; readSigma: number };
 }
 
 const DEG2RAD = Math.PI / 180;
@@ -241,15 +253,16 @@ function withFit(
  * which of them the data need and exactly where. The rows' positions seed one joint fit of
  * MIDAS's pseudo-Voigt model (`fit2DPeaks` bounds: each centre within ±1 px of its seed) over the
  * component's x1 pixels, so an isolated spot is localized as the native search does and a pair
- * the SR resolved is fitted as two peaks on unsmoothed counts. Then backward elimination: the
- * weakest peak is dropped while the fit without it is not worse by F ≥ {@link EXTRA_PEAK_MIN_F}.
+ * the SR resolved is fitted as two peaks on unsmoothed counts. Then backward elimination
+ * (fitting/model_select.ts): the weakest peak is dropped while the fit without it is not worse by
+ * F ≥ {@link EXTRA_PEAK_MIN_F}, or, when `raw.noise` is known, the count with the least BIC wins.
  * Only the brightest min({@link MAX_REFINE_PEAKS}, ⌊pixels/9⌋) SR peaks are tried (9 pixels per peak, as {@link pvRows} needs);
  * rows keep their SR positions when the fit fails or the component has fewer than 9 pixels.
  */
 export function refineOnRaw(
   rows: PeakRecord[],
   o: SrPatchInput,
-  raw: { patch: Float64Array; threshold: number },
+  raw: RawRefit,
 ): PeakRecord[] {
   const lr = o.lowResSize;
   if (raw.patch.length !== lr * lr) {
@@ -270,37 +283,19 @@ export function refineOnRaw(
     const row = Math.min(lr - 1, Math.max(0, Math.round(q.zCen - o.z00)));
     return { r: q.radius, eta: q.eta, value: Math.max(raw.patch[row * lr + col], raw.threshold) };
   });
-  const fitOf = (keep: readonly number[]) => {
-    try {
-      return fitPseudoVoigtRegion({ r, eta, value }, keep.map((k) => allSeeds[k]), {
-        threshold: raw.threshold,
-      });
-    } catch {
-      return null;
-    }
-  };
   // At most one peak per 9 pixels (as pvRows): the brightest SR peaks first.
-  let keep = rows.map((_, k) => k).sort((a, b) => rows[b].iMax - rows[a].iMax)
+  const tried = rows.map((_, k) => k).sort((a, b) => rows[b].iMax - rows[a].iMax)
     .slice(0, Math.min(MAX_REFINE_PEAKS, Math.floor(m / 9))).sort((a, b) => a - b);
-  let fit = fitOf(keep);
-  if (!fit) return rows;
-  while (keep.length > 1) {
-    const peaks = fit.peaks;
-    let weakest = 0;
-    for (let j = 1; j < peaks.length; j++) if (peaks[j].iMax < peaks[weakest].iMax) weakest = j;
-    const fewer = keep.filter((_, j) => j !== weakest);
-    const alt = fitOf(fewer);
-    if (!alt) break;
-    const dof = m - (1 + 8 * keep.length);
-    const ssr = fit.retVal ** 2, ssrFewer = alt.retVal ** 2;
-    const f = dof > 0 && ssr > 0 ? ((ssrFewer - ssr) / 8) / (ssr / dof) : Infinity;
-    if (f >= EXTRA_PEAK_MIN_F) break;
-    keep = fewer;
-    fit = alt;
-  }
-  const final = fit;
-  return final.peaks.map((p, j) => {
-    const rec = withFit({ ...rows[keep[j]] }, p, final, o);
+  const choice = selectPeakCount({ r, eta, value }, tried.map((k) => allSeeds[k]), {
+    threshold: raw.threshold,
+    minF: EXTRA_PEAK_MIN_F,
+    noise: raw.noise,
+    shareRadialWidth: raw.noise !== undefined,
+  });
+  if (!choice) return rows;
+  const keep = choice.kept.map((j) => tried[j]);
+  return choice.fit.peaks.map((p, j) => {
+    const rec = withFit({ ...rows[keep[j]] }, p, choice.fit, o);
     rec.diffY = rec.maxY - rec.yCen;
     rec.diffZ = rec.maxZ - rec.zCen;
     return rec;

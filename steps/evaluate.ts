@@ -32,6 +32,9 @@ import {
   writeReportMetrics,
 } from "../evaluation/report.ts";
 import { openSrPatches, type SrPatchFrame } from "../evaluation/sr_patches.ts";
+import { type PhysicalLimits, physicalLimits } from "../evaluation/physical_limits.ts";
+import { noiseModelFromScan, simulatorNoise } from "../synthesis/noise_model.ts";
+import { parseTruthTsv, type TruthRow } from "../synthesis/truth.ts";
 import { parseTruthTable, type TruthSpots } from "../evaluation/truth_table.ts";
 import { patchPanel } from "../plot/patches.ts";
 import { encodePng } from "../plot/png.ts";
@@ -55,6 +58,20 @@ export const evaluateParams = v.object({
   examplePairs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 6),
   /** Example patches are (2·half+1)² px. */
   patchHalfPx: v.optional(v.pipe(v.number(), v.integer(), v.minValue(2), v.maxValue(64)), 7),
+  /**
+   * Physical limits (Cramér–Rao bound per truth spot, oracle per close pair): needs a simulator
+   * truth.tsv (shape columns); the oracle also needs `scan`.
+   */
+  physicalLimits: v.optional(v.boolean(), true),
+  /** ω of frame 0 and ω step (deg), for the spots' ω weights when no `scan` is wired. */
+  omegaStartDeg: v.optional(v.number(), 180),
+  omegaStepDeg: v.optional(v.pipe(v.number(), v.check((x) => x !== 0, "omegaStepDeg ≠ 0")), -0.25),
+  /**
+   * The simulation's background (counts/px/frame) and read σ. Default: measured from the scan's
+   * frames and darks, else the simulator's defaults (2, 4).
+   */
+  backgroundFlux: v.optional(v.pipe(v.number(), v.minValue(0))),
+  readSigma: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 
 export const evaluateStep = defineStep({
@@ -117,14 +134,107 @@ export const evaluateStep = defineStep({
       if (examples) figures.push(examples);
     }
     for (const f of figures) await Deno.writeFile(`${dir}/${f.file}`, encodePng(f.image));
+    const limits = p.physicalLimits
+      ? await limitsOf(ctx.inputs.truth, ctx.inputs.scan, truth, runs, p, notes)
+      : undefined;
+    if (limits) {
+      ctx.log.info("physical limits", {
+        oraclePairs: limits.pairs.reduce((a, c) => a + c.nOracle, 0),
+        oracleResolved: limits.pairs.reduce((a, c) => a + (c.oracle || 0), 0),
+      });
+    }
     const reportRuns = runs.map((r) => ({ label: r.label, metrics: r.evaluation.metrics }));
     await Deno.writeTextFile(
       `${dir}/report.md`,
-      formatReport({ title: p.title, runs: reportRuns, figures, notes }),
+      formatReport({ title: p.title, runs: reportRuns, figures, notes, limits }),
     );
-    await writeReportMetrics(dir, { title: p.title, runs: reportRuns });
+    await writeReportMetrics(dir, { title: p.title, runs: reportRuns, limits });
   },
 });
+
+/**
+ * CRLB and oracle tables (evaluation/physical_limits.ts); undefined, with a note, when the truth
+ * table is not a simulator's (no shape columns).
+ */
+async function limitsOf(
+  truthPath: string,
+  scan: string | undefined,
+  truth: TruthSpots,
+  runs: readonly { label: string; evaluation: Evaluation }[],
+  p: v.InferOutput<typeof evaluateParams>,
+  notes: string[],
+): Promise<PhysicalLimits | undefined> {
+  let rows: TruthRow[];
+  try {
+    rows = parseTruthTsv(await Deno.readTextFile(truthPath), truthPath);
+  } catch (e) {
+    notes.push(`No physical limits: ${(e as Error).message}.`);
+    return undefined;
+  }
+  if (rows.length !== truth.n) {
+    notes.push(
+      `No physical limits: ${truthPath} parses to ${rows.length} rows and ${truth.n} spots.`,
+    );
+    return undefined;
+  }
+  const given = p.backgroundFlux !== undefined || p.readSigma !== undefined;
+  let noise = simulatorNoise({ backgroundFlux: p.backgroundFlux, readSigma: p.readSigma });
+  const lastFrame = truth.n > 0 ? Math.max(...truth.lastFrame) : 0;
+  let omega = {
+    omegaStartDeg: p.omegaStartDeg,
+    omegaStepDeg: p.omegaStepDeg,
+    nFrames: lastFrame + 1,
+  };
+  if (!scan) {
+    notes.push(
+      `Physical limits without a scan: ω ${p.omegaStartDeg}° step ${p.omegaStepDeg}°, noise ` +
+        `${given ? "as given" : "the simulator's defaults"}; no oracle (it needs the frames).`,
+    );
+    return physicalLimits({
+      truth,
+      rows,
+      evaluations: runs.map((r) => r.evaluation),
+      scan: omega,
+      noise,
+    });
+  }
+  const zip = await openMidasZip(await findZip(scan));
+  try {
+    const { nY, nZ } = zip;
+    const params = await zip.params();
+    omega = { omegaStartDeg: params.start, omegaStepDeg: params.step, nFrames: zip.nFrames };
+    const dark = await zip.readDark();
+    const darkMean = await zip.darkMean();
+    const pairFrames = [...new Set(runs[0].evaluation.pairs.map((q) => q.frame))]
+      .filter((f) => f < zip.nFrames).sort((a, b) => a - b);
+    const frames = new Map<number, Float64Array>();
+    for (const f of pairFrames) {
+      const raw = await zip.readFrame(f);
+      frames.set(f, Float64Array.from(raw, (x, i) => x - darkMean[i]));
+    }
+    if (!given) {
+      if (dark && dark.n >= 2) {
+        const f0 = pairFrames[0] ?? 0;
+        noise = noiseModelFromScan(await zip.readFrame(f0), nY, nZ, dark);
+        notes.push(`Noise model measured on frame ${f0} and the ${dark.n} dark frames.`);
+      } else {
+        notes.push("Noise model: the simulator's defaults (the scan has < 2 dark frames).");
+      }
+    }
+    return physicalLimits({
+      truth,
+      rows,
+      evaluations: runs.map((r) => r.evaluation),
+      scan: omega,
+      noise,
+      frame: (f) => frames.get(f),
+      nY,
+      nZ,
+    });
+  } finally {
+    zip.close();
+  }
+}
 
 /** The example-patch figure, or undefined when there is no close pair to show. */
 async function exampleFigure(

@@ -6,6 +6,8 @@ import { writeNpy } from "../nn/io/npy.ts";
 import { decodePng } from "../plot/_test_util.ts";
 import { testContext } from "../engine/test_context.ts";
 import { evaluateStep } from "./evaluate.ts";
+import { simulateStep } from "./simulate.ts";
+import { parseTruthTable } from "../evaluation/truth_table.ts";
 
 /** A 3-frame 128² uint16 scan with a Gaussian blob at every fixture truth spot of each frame. */
 async function writeScan(dir: string): Promise<void> {
@@ -159,5 +161,70 @@ Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", asyn
   } finally {
     if (Deno.env.get("KEEP_EVAL")) console.log(dir);
     else await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evaluate reports the physical limits (CRLB by SNR, pairs vs the oracle) on a simulated scan", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "srmidas_eval_limits_" });
+  try {
+    await Deno.mkdir(`${dir}/sim`);
+    const sim = await testContext(
+      simulateStep,
+      {
+        seed: 3,
+        nGrains: 250,
+        nFrames: 6,
+        nY: 1024,
+        nZ: 1024,
+        ybc: 512,
+        zbc: 512,
+        nDark: 4,
+        pairs: { count: 12, separationsPx: [1.5, 2.5], ratios: [1, 2] },
+      },
+      { grains: undefined, hkls: undefined },
+      { outDir: `${dir}/sim`, checkpointDir: `${dir}/sim` },
+    );
+    await simulateStep.run(sim.ctx);
+    const truthPath = `${dir}/sim/truth.tsv`;
+    const truth = parseTruthTable(await Deno.readTextFile(truthPath));
+    // A near-perfect finder: every spot found in its own frame, 0.05 px off.
+    const frames = [0, 1, 2, 3, 4, 5].map((f) => {
+      const rows: Float64Array[] = [];
+      for (let i = 0; i < truth.n; i++) {
+        if (truth.frame[i] === f) rows.push(peakRow(truth.y[i] + 0.03, truth.z[i] - 0.04, 100));
+      }
+      return frameOf(rows);
+    });
+    await Deno.mkdir(`${dir}/peaks/Temp`, { recursive: true });
+    await Deno.writeFile(`${dir}/peaks/Temp/AllPeaks_PS.bin`, encodeAllPeaksPS(frames));
+    await Deno.mkdir(`${dir}/out`);
+    const { ctx } = await testContext(evaluateStep, { label: "near-truth", examplePairs: 0 }, {
+      peaks: `${dir}/peaks`,
+      truth: truthPath,
+      baseline: undefined,
+      scan: `${dir}/sim/scan`,
+    }, { outDir: `${dir}/out`, checkpointDir: `${dir}/out` });
+    await evaluateStep.run(ctx);
+    const md = await Deno.readTextFile(`${dir}/out/report/report.md`);
+    assert(md.includes("## Physical limits") && md.includes("### Close pairs vs the oracle"), md);
+    assert(md.includes("Noise model measured on frame"), "noise measured from the scan");
+    const { limits } = JSON.parse(await Deno.readTextFile(`${dir}/out/report/metrics.json`));
+    // The measured noise is the simulator's (background 2, read σ 4).
+    assertClose(limits.noise.background, 2, 0.15);
+    assertClose(limits.noise.readSigma, Math.sqrt(16 + 1 / 12), 0.15);
+    const pairs = limits.pairs.filter((c: { n: number }) => c.n > 0);
+    const nOracle = pairs.reduce((a: number, c: { nOracle: number }) => a + c.nOracle, 0);
+    assert(nOracle >= 8, `oracle ran on ${nOracle} pairs`);
+    // The near-truth finder resolves every pair; the oracle resolves the bright ones at least.
+    for (const c of pairs) assertEquals(c.resolved[0], c.n);
+    assert(pairs.some((c: { oracle: number }) => c.oracle > 0), "the oracle resolves some pairs");
+    // 0.05 px errors against bounds of a few hundredths to tenths: efficiency is finite, and
+    // bright spots (small bounds) sit above faint ones.
+    const bins = limits.bySnr[0].filter((b: { nIsolated: number }) => b.nIsolated > 0);
+    assert(bins.length >= 2, JSON.stringify(limits.bySnr[0]));
+    for (const b of bins) assert(b.efficiency > 0 && b.medianBoundPx > 0, JSON.stringify(b));
+    assert(bins[0].medianBoundPx > bins[bins.length - 1].medianBoundPx, "bound shrinks with SNR");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -9,3 +9,4 @@ export * from "./frames.ts";
 export * from "./random_grains.ts";
 export * from "./simulation.ts";
 export * from "./truth.ts";
+export * from "./noise_model.ts";

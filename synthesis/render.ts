@@ -20,6 +20,7 @@
  * @module
  */
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
+import { pseudoVoigtGradient, PV_GRAD } from "../fitting/pv_gradient.ts";
 
 const RAD = 180 / Math.PI;
 
@@ -80,9 +81,13 @@ export function integratedSpotPatch(
   const yc = Math.round(s.yPx), zc = Math.round(s.zPx);
   const y0 = Math.max(0, yc - hw), y1 = Math.min(nY - 1, yc + hw);
   const z0 = Math.max(0, zc - hw), z1 = Math.min(nZ - 1, zc + hw);
-  const w = Math.max(0, y1 - y0 + 1);
-  const values = new Float64Array(w * Math.max(0, z1 - z0 + 1));
-  const p: PseudoVoigtParams = {
+  const box = { y0, y1, z0, z1 };
+  return { ...box, values: integrateOnBox(ybc, zbc, s, box, ss) };
+}
+
+/** Pseudo-Voigt parameters of a spot shape in (R px, Eta deg). */
+function pvParams(s: SpotShape): PseudoVoigtParams {
+  return {
     u0: s.rPx,
     v0: s.etaDeg,
     sigmaGU: s.sigmaGRPx,
@@ -92,11 +97,31 @@ export function integratedSpotPatch(
     mu: s.mu,
     iMax: s.iMax,
   };
+}
+
+/**
+ * The ss×ss sub-sampled pixel integral of `s` over `box` (row-major). With `grad`, also the
+ * derivatives of every pixel value with respect to the spot centre (u0 = R, v0 = Eta) written
+ * into `grad.dR` and `grad.dEta`; the value path is the same arithmetic either way.
+ */
+function integrateOnBox(
+  ybc: number,
+  zbc: number,
+  s: SpotShape,
+  box: { y0: number; y1: number; z0: number; z1: number },
+  ss: number,
+  grad?: { dR: Float64Array; dEta: Float64Array },
+): Float64Array {
+  const { y0, y1, z0, z1 } = box;
+  const w = Math.max(0, y1 - y0 + 1);
+  const values = new Float64Array(w * Math.max(0, z1 - z0 + 1));
+  const p = pvParams(s);
+  const g = grad ? new Float64Array(8) : undefined;
   const off = Float64Array.from({ length: ss }, (_, i) => (i + 0.5) / ss - 0.5);
   const norm = 1 / (ss * ss);
   for (let z = z0; z <= z1; z++) {
     for (let y = y0; y <= y1; y++) {
-      let acc = 0;
+      let acc = 0, aR = 0, aEta = 0;
       for (let a = 0; a < ss; a++) {
         const zl = z + off[a] - zbc;
         for (let b = 0; b < ss; b++) {
@@ -106,13 +131,62 @@ export function integratedSpotPatch(
           let dEta = Math.atan2(-yl, zl) * RAD - s.etaDeg;
           if (dEta > 180) dEta -= 360;
           else if (dEta < -180) dEta += 360;
-          acc += pseudoVoigt(p, r, s.etaDeg + dEta);
+          if (g) {
+            acc += pseudoVoigtGradient(p, r, s.etaDeg + dEta, g);
+            aR += g[PV_GRAD.u0];
+            aEta += g[PV_GRAD.v0];
+          } else acc += pseudoVoigt(p, r, s.etaDeg + dEta);
         }
       }
-      values[(z - z0) * w + (y - y0)] = acc * norm;
+      const k = (z - z0) * w + (y - y0);
+      values[k] = acc * norm;
+      if (grad) {
+        grad.dR[k] = aR * norm;
+        grad.dEta[k] = aEta * norm;
+      }
     }
   }
-  return { y0, y1, z0, z1, values };
+  return values;
+}
+
+/** A spot's pixel values on a fixed box with their derivatives in the spot centre (Y, Z). */
+export interface SpotJacobian extends SpotPatch {
+  /** ∂value/∂Y and ∂value/∂Z of the centre, per pixel (same layout as `values`). */
+  dY: Float64Array;
+  dZ: Float64Array;
+}
+
+/**
+ * The pixel-integrated pseudo-Voigt of `s` (as {@link integratedSpotPatch} renders it) over a
+ * caller-chosen inclusive box, with its exact derivatives in the centre (Y, Z) — what Fisher
+ * information and fits of the simulator's own shape need. The centre's R and Eta are taken from
+ * (`s.yPx`, `s.zPx`) about the beam centre (`s.rPx`/`s.etaDeg` are ignored); the widths stay in
+ * (px, deg), so moving the centre keeps the spot's angular width, as planted partners do to
+ * within 10⁻³.
+ */
+export function integratedSpotJacobian(
+  ybc: number,
+  zbc: number,
+  s: SpotShape,
+  box: { y0: number; y1: number; z0: number; z1: number },
+  o: IntegrateOptions = {},
+): SpotJacobian {
+  const dy = s.yPx - ybc, dz = s.zPx - zbc;
+  const r0 = Math.hypot(dy, dz);
+  if (!(r0 > 0)) throw new Error("integratedSpotJacobian: the spot sits on the beam centre");
+  const centred: SpotShape = { ...s, rPx: r0, etaDeg: Math.atan2(dy, dz) * RAD };
+  const n = Math.max(0, box.y1 - box.y0 + 1) * Math.max(0, box.z1 - box.z0 + 1);
+  const dR = new Float64Array(n), dEta = new Float64Array(n);
+  const values = integrateOnBox(ybc, zbc, centred, box, o.subsample ?? 4, { dR, dEta });
+  // Chain rule: R = |(dy, dz)|, Eta = atan2(dy, dz) in degrees.
+  const rY = dy / r0, rZ = dz / r0;
+  const eY = (RAD * dz) / (r0 * r0), eZ = (-RAD * dy) / (r0 * r0);
+  const dY = new Float64Array(n), dZ = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    dY[i] = dR[i] * rY + dEta[i] * eY;
+    dZ[i] = dR[i] * rZ + dEta[i] * eZ;
+  }
+  return { ...box, values, dY, dZ };
 }
 
 /** Adds `scale ×` a patch into a row-major nZ × nY frame buffer. */

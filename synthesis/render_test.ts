@@ -1,6 +1,12 @@
 import { assert, assertClose } from "../geometry/_assert.ts";
 import { rEtaFromYZ } from "../geometry/detector.ts";
-import { addIntegratedSpot, addMidasGaussianSpot, type SpotShape } from "./render.ts";
+import {
+  addIntegratedSpot,
+  addMidasGaussianSpot,
+  integratedSpotJacobian,
+  integratedSpotPatch,
+  type SpotShape,
+} from "./render.ts";
 import { pseudoVoigtArea } from "./scene.ts";
 
 const N = 96, YBC = -400, ZBC = 30; // spot ~450 px from an off-frame beam centre
@@ -74,4 +80,27 @@ Deno.test("MIDAS Gaussian: point-sampled exp(−d²/2σ²)·iMax at pixel centre
   assertClose(buf[30 * N + 40], 5000 * Math.exp(-(0.16 + 0.01) / 2), 1e-9, "centre pixel");
   assertClose(buf[31 * N + 42], 5000 * Math.exp(-(1.6 ** 2 + 0.9 ** 2) / 2), 1e-9, "off pixel");
   assert(box.y1 - box.y0 === 8 && box.z1 - box.z0 === 8, "9×9 box");
+});
+
+Deno.test("integrated spot Jacobian: values as rendered, centre derivatives = finite differences", () => {
+  const s = shapeAt(48.3, 47.7, { mu: 0.3 });
+  const patch = integratedSpotPatch(N, N, YBC, ZBC, s);
+  const box = { y0: patch.y0, y1: patch.y1, z0: patch.z0, z1: patch.z1 };
+  const j = integratedSpotJacobian(YBC, ZBC, s, box);
+  let maxV = 0;
+  for (let i = 0; i < j.values.length; i++) {
+    maxV = Math.max(maxV, patch.values[i]);
+    assertClose(j.values[i], patch.values[i], 1e-9 * s.iMax);
+  }
+  const h = 1e-4;
+  const at = (dy: number, dz: number) =>
+    integratedSpotJacobian(YBC, ZBC, { ...s, yPx: s.yPx + dy, zPx: s.zPx + dz }, box).values;
+  const yp = at(h, 0), ym = at(-h, 0), zp = at(0, h), zm = at(0, -h);
+  let maxD = 0;
+  for (let i = 0; i < j.values.length; i++) {
+    maxD = Math.max(maxD, Math.abs(j.dY[i]));
+    assertClose(j.dY[i], (yp[i] - ym[i]) / (2 * h), 1e-5 * maxV);
+    assertClose(j.dZ[i], (zp[i] - zm[i]) / (2 * h), 1e-5 * maxV);
+  }
+  assert(maxD > 0.1 * maxV, "derivatives are not trivially zero");
 });

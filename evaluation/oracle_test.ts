@@ -1,0 +1,83 @@
+import { assert } from "./_test_util.ts";
+import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { poisson, Rng } from "../synthesis/noise.ts";
+import { type ModelSpot, oracleFitPair } from "./oracle.ts";
+import type { NoiseModel } from "./crlb.ts";
+
+const N = 48, YBC = -900, ZBC = 20, READ = 4, BG = 2;
+const noise: NoiseModel = { background: BG, gain: 1, readSigma: Math.sqrt(READ * READ + 1 / 12) };
+
+function spot(yPx: number, zPx: number, height: number, sigma = 1.2): ModelSpot {
+  const dy = yPx - YBC, dz = zPx - ZBC;
+  const rPx = Math.hypot(dy, dz), arcDeg = 180 / (Math.PI * rPx);
+  const shape: SpotShape = {
+    yPx,
+    zPx,
+    rPx,
+    etaDeg: Math.atan2(dy, dz) * 180 / Math.PI,
+    iMax: height,
+    mu: 0.2,
+    sigmaGRPx: sigma,
+    sigmaGEtaDeg: 1.3 * sigma * arcDeg,
+    sigmaLRPx: 1.2 * sigma,
+    sigmaLEtaDeg: 1.5 * sigma * arcDeg,
+  };
+  return { shape, height };
+}
+
+/** The simulator's noise on the pair: Poisson(BG + signal) + rounded N(0, READ²). */
+function noisyImage(spots: readonly ModelSpot[], seed: number): Float64Array {
+  const sig = new Float64Array(N * N);
+  for (const s of spots) addPatch(sig, N, integratedSpotPatch(N, N, YBC, ZBC, s.shape));
+  const rng = new Rng(seed, 7);
+  return sig.map((v) => poisson(rng, BG + v) + Math.round(rng.normal(0, READ)));
+}
+
+/** How many of `seeds` noisy renders of the pair the oracle resolves. */
+function resolvedCount(a: ModelSpot, b: ModelSpot, seeds: number): number {
+  let n = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const image = noisyImage([a, b], seed);
+    const fit = oracleFitPair({ image, nY: N, nZ: N, ybc: YBC, zbc: ZBC, a, b, noise });
+    if (fit.resolved) n++;
+  }
+  return n;
+}
+
+Deno.test("oracle: resolves a bright pair 1.5 px apart on every noise draw", () => {
+  const a = spot(24.2, 23.7, 3000), b = spot(24.2 + 1.2, 23.7 + 0.9, 1500);
+  assert(resolvedCount(a, b, 8) === 8);
+  // and lands within a few hundredths of a pixel of the truth
+  const fit = oracleFitPair({
+    image: noisyImage([a, b], 1),
+    nY: N,
+    nZ: N,
+    ybc: YBC,
+    zbc: ZBC,
+    a,
+    b,
+    noise,
+  });
+  assert(fit.a.errorPx < 0.15 && fit.b.errorPx < 0.25, JSON.stringify(fit));
+  assert(Math.abs(fit.background - BG) < 1, `background ${fit.background}`);
+});
+
+Deno.test("oracle: does not resolve a faint pair 0.6 px apart", () => {
+  const a = spot(24.2, 23.7, 20), b = spot(24.2 + 0.6, 23.7, 8);
+  const n = resolvedCount(a, b, 10);
+  assert(n <= 3, `resolved ${n}/10`);
+});
+
+Deno.test("oracle: a known neighbour is modelled, not fitted; bad input is refused", () => {
+  const a = spot(20.3, 23.7, 2000), b = spot(21.8, 23.7, 1500), c = spot(24.5, 23.9, 900);
+  const image = noisyImage([a, b, c], 3);
+  const fit = oracleFitPair({ image, nY: N, nZ: N, ybc: YBC, zbc: ZBC, a, b, others: [c], noise });
+  assert(fit.resolved && fit.a.errorPx < 0.25 && fit.b.errorPx < 0.25, JSON.stringify(fit));
+  let msg = "";
+  try {
+    oracleFitPair({ image: image.subarray(1), nY: N, nZ: N, ybc: YBC, zbc: ZBC, a, b, noise });
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(msg.includes("image has"), msg);
+});

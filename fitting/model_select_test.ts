@@ -1,0 +1,85 @@
+import { assert } from "../geometry/_assert.ts";
+import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { poisson, Rng } from "../synthesis/noise.ts";
+import { pixelREta } from "./native_search.ts";
+import { selectPeakCount } from "./model_select.ts";
+import type { PeakSeed } from "./pv_fit.ts";
+
+const N = 15, Y0 = 1500, Z0 = 1000, YBC = 1022, ZBC = 1022, BG = 2, READ = 4;
+const noise = { gain: 1, readSigma: Math.sqrt(READ * READ + 1 / 12) };
+
+function shape(yPx: number, zPx: number, iMax: number): SpotShape {
+  const [rPx, etaDeg] = pixelREta(yPx, zPx, YBC, ZBC);
+  const arcDeg = 180 / (Math.PI * rPx);
+  return {
+    yPx,
+    zPx,
+    rPx,
+    etaDeg,
+    iMax,
+    mu: 0.15,
+    sigmaGRPx: 1,
+    sigmaGEtaDeg: 1.4 * arcDeg,
+    sigmaLRPx: 1.2,
+    sigmaLEtaDeg: 1.6 * arcDeg,
+  };
+}
+
+/** The simulator's pixel-integrated spots in a 15² window with Poisson + read noise. */
+function region(spots: SpotShape[], seed: number) {
+  const sig = new Float64Array(N * N);
+  for (const s of spots) {
+    const local = { ...s, yPx: s.yPx - Y0, zPx: s.zPx - Z0 };
+    addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local));
+  }
+  const rng = new Rng(seed, 3);
+  const r = new Float64Array(N * N), eta = new Float64Array(N * N);
+  const value = new Float64Array(N * N);
+  for (let i = 0; i < N * N; i++) {
+    [r[i], eta[i]] = pixelREta(Y0 + (i % N), Z0 + Math.floor(i / N), YBC, ZBC);
+    value[i] = poisson(rng, BG + sig[i]) + Math.round(rng.normal(0, READ));
+  }
+  const seedAt = (y: number, z: number): PeakSeed => {
+    const [sr, se] = pixelREta(y, z, YBC, ZBC);
+    const k = Math.round(z - Z0) * N + Math.round(y - Y0);
+    return { r: sr, eta: se, value: Math.max(value[k], 10) };
+  };
+  return { px: { r, eta, value }, seedAt };
+}
+
+const SEEDS = [1, 2, 3, 4, 5, 6];
+
+Deno.test("model selection (BIC, known noise): 2 for a resolvable noisy pair, every seed", () => {
+  const a = shape(1507.2, 1006.9, 400), b = shape(1509.4, 1008.1, 200); // 2.5 px apart
+  for (const seed of SEEDS) {
+    const { px, seedAt } = region([a, b], seed);
+    const seeds = [seedAt(a.yPx, a.zPx), seedAt(b.yPx, b.zPx)];
+    const c = selectPeakCount(px, seeds, { threshold: 10, noise, shareRadialWidth: true });
+    assert(c?.criterion === "bic" && c.kept.length === 2, `seed ${seed}: ${c?.kept.length}`);
+  }
+});
+
+Deno.test("model selection (BIC, known noise): 1 for a noisy single spot with a decoy seed", () => {
+  for (const iMax of [150, 2000]) {
+    const a = shape(1507.2, 1006.9, iMax);
+    for (const seed of SEEDS) {
+      const { px, seedAt } = region([a], seed);
+      const seeds = [seedAt(a.yPx, a.zPx), seedAt(a.yPx + 1.6, a.zPx - 0.8)];
+      const c = selectPeakCount(px, seeds, { threshold: 10, noise, shareRadialWidth: true });
+      assert(c?.kept.length === 1, `iMax ${iMax} seed ${seed}: ${c?.kept.length} peaks`);
+      assert(c.path.length === 2 && c.path[1].score < c.path[0].score);
+    }
+  }
+});
+
+Deno.test("model selection: F-test path without a noise model; shared radial width is one width", () => {
+  const a = shape(1507.2, 1006.9, 400), b = shape(1509.4, 1008.1, 200);
+  const { px, seedAt } = region([a, b], 9);
+  const seeds = [seedAt(a.yPx, a.zPx), seedAt(b.yPx, b.zPx)];
+  const f = selectPeakCount(px, seeds, { threshold: 10 });
+  assert(f?.criterion === "f" && f.kept.length === 2 && f.path[0].score >= 12);
+  const shared = selectPeakCount(px, seeds, { threshold: 10, noise, shareRadialWidth: true })!;
+  const [p, q] = shared.fit.peaks;
+  assert(p.sigmaGR === q.sigmaGR && p.sigmaLR === q.sigmaLR && p.sigmaGEta !== q.sigmaGEta);
+  assert(shared.fit.nParams === 1 + 8 + 6, `nParams ${shared.fit.nParams}`);
+});
