@@ -123,6 +123,8 @@ export function parseStepArgs(
         })`,
       );
     }
+    // sr-midas's "None" for an optional file (`-loadChkpt None`, `-inPstPath None`): no input.
+    if (step.inputs[port].optional && /^none$/i.test(path)) return;
     (out.inputs[port] ??= []).push(path);
   };
   // sr-midas's train, hp-optimize and predict take the model type first (`cnnsr`, its only one).

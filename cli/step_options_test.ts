@@ -94,3 +94,12 @@ Deno.test("sr-midas's `cnnsr` model-type subcommand is accepted where sr-midas h
   const a = parseStepArgs(step, ["-midasZarrDir", "/d", "--no-publish", "-srfac", "1"], aliases);
   assertEquals([a.engine["no-publish"], a.params.srfac], ["true", 1]);
 });
+
+Deno.test("sr-midas's None for an optional input file means no input (-loadChkpt None)", () => {
+  const none = parseStepArgs(step, ["-midasZarrDir", "/d", "-SRconfig", "None"], aliases);
+  assertEquals(Object.keys(none.inputs), ["scan"]);
+  const some = parseStepArgs(step, ["-midasZarrDir", "/d", "--config", "c.json"], aliases);
+  assertEquals(some.inputs.config, undefined, "--config is the engine's");
+  const named = parseStepArgs(step, ["-midasZarrDir", "/d", "-SRconfig", "none.json"], aliases);
+  assertEquals(named.inputs.config, ["none.json"]);
+});

@@ -85,7 +85,11 @@ export function arraySource(
   };
 }
 
-/** The sr-midas convergence phase: retry fresh inits until the last batch loss is small. */
+/**
+ * The sr-midas convergence phase: retry fresh inits until the last batch loss is small. It runs
+ * its `epochs` in full even when they exceed {@link TrainOptions.epochs}, as sr-midas's
+ * `for epoch in range(ecItr)` does before its main loop `range(ecItr, maxItr)`.
+ */
 export interface ConvergenceCheck {
   /** Epochs per attempt (sr-midas `ecItr`). */
   epochs: number;
@@ -102,7 +106,10 @@ export interface TrainOptions {
   /** Adam learning rate (default 1e-4 as sr-midas). */
   lr?: number;
   batchSize: number;
-  /** Total epochs including the convergence phase (sr-midas `maxItr`). */
+  /**
+   * Total epochs including the convergence phase (sr-midas `maxItr`); a longer convergence
+   * phase still runs to its end, so the run has max(epochs, convergence.epochs) epochs.
+   */
   epochs: number;
   trainFrac?: number;
   seed?: number;
@@ -139,6 +146,13 @@ export interface TrainOptions {
    * 4× input tiles; default 6 GiB of this 24 GiB machine); above it the step runs on ORT Conv.
    */
   maxWinogradBytes?: number;
+  /**
+   * Called with each epoch's end-of-epoch weights (paramSpecs order), before the epoch is
+   * recorded as done in `last.ckpt`: what it writes (sr-midas's `mod-it{N}.pth`) is never
+   * missing after a resume. A failed convergence attempt's epochs are reported too (sr-midas
+   * overwrites their checkpoints on the next attempt).
+   */
+  onEpochWeights?: (m: EpochMetrics, weights: readonly Float32Array[]) => Promise<void> | void;
   onEpoch?: (m: EpochMetrics) => void;
   /** Checked after every epoch (after its checkpoint): stops cleanly with `stopped: true`. */
   signal?: AbortSignal;
@@ -161,6 +175,27 @@ export interface EpochMetrics {
   seconds: number;
 }
 
+/** Thrown when every allowed convergence attempt ended with a last mini-batch loss ≥ the bound. */
+export class ConvergenceError extends Error {
+  constructor(
+    /** Attempts made. */
+    readonly attempts: number,
+    /** Epochs per attempt. */
+    readonly epochs: number,
+    /** The bound (sr-midas `ecVal`). */
+    readonly maxLoss: number,
+    /** The last mini-batch loss of each attempt. */
+    readonly lastLosses: number[],
+  ) {
+    super(
+      `train: no convergence after ${attempts} attempts of ${epochs} epochs (last mini-batch losses ${
+        lastLosses.map((l) => l.toPrecision(4)).join(", ")
+      }, each ≥ ${maxLoss})`,
+    );
+    this.name = "ConvergenceError";
+  }
+}
+
 /** What {@link train} returns. */
 export interface TrainResult {
   arch: Arch;
@@ -170,7 +205,7 @@ export interface TrainResult {
   bestWeights: Float32Array[];
   best: EpochMetrics | null;
   history: EpochMetrics[];
-  /** True when `signal` stopped the run before `epochs`. */
+  /** True when `signal` stopped the run before its last epoch. */
   stopped: boolean;
   trainCount: number;
   valCount: number;
@@ -390,9 +425,10 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
     )
     : null;
   const conv = opts.convergence;
+  const total = Math.max(opts.epochs, conv?.epochs ?? 0);
   let stopped = false;
   try {
-    while (s.epoch < opts.epochs) {
+    while (s.epoch < total) {
       const t0 = performance.now();
       const perm = s.rng.shuffle(trainIdx.slice());
       const trainStats = new AbsErrorStats();
@@ -444,6 +480,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
         seconds: (performance.now() - t0) / 1000,
       };
       s.history.push(m);
+      await opts.onEpochWeights?.(m, s.params);
       s.epoch++;
       const score = (e: EpochMetrics) => (Number.isFinite(e.valLoss) ? e.valLoss : e.trainLoss);
       const improved = !s.best || score(m) < score(s.best);
@@ -455,10 +492,12 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
         if (lastLoss < conv.maxLoss) {
           s.converged = true;
         } else if (s.attempt + 1 >= (conv.maxAttempts ?? 5)) {
-          throw new Error(
-            `train: no convergence after ${
-              s.attempt + 1
-            } attempts of ${conv.epochs} epochs (last batch loss ${lastLoss} ≥ ${conv.maxLoss})`,
+          const ends = s.history.filter((h) => h.epoch === conv.epochs - 1);
+          throw new ConvergenceError(
+            s.attempt + 1,
+            conv.epochs,
+            conv.maxLoss,
+            ends.map((h) => h.lastBatchLoss),
           );
         } else {
           s = freshState(arch, cin, s.rng, s, opts.initialWeights);
@@ -478,7 +517,7 @@ export async function train(source: SampleSource, opts: TrainOptions): Promise<T
         }
       }
       opts.onEpoch?.(m);
-      if (opts.signal?.aborted && s.epoch < opts.epochs) {
+      if (opts.signal?.aborted && s.epoch < total) {
         stopped = true;
         break;
       }

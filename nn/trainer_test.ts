@@ -5,6 +5,7 @@ import { Rng } from "./rng.ts";
 import { Predictor } from "./session.ts";
 import {
   arraySource,
+  ConvergenceError,
   formatErrorLine,
   initParams,
   type SampleSource,
@@ -162,9 +163,32 @@ Deno.test("the convergence check retries fresh inits and gives up after maxAttem
   await train(src, { ...base, convergence: { epochs: 1, maxLoss: 0, maxAttempts: 2 } }).catch((
     e,
   ) => (err = e.message));
-  assert(err.includes("no convergence after 2 attempts"), err);
+  assert(err.includes("no convergence after 2 attempts of 1 epochs"), err);
   const ok = await train(src, { ...base, convergence: { epochs: 1, maxLoss: 1 } });
   assert(ok.history.length === 3 && ok.history.every((m) => m.attempt === 0));
+  // sr-midas trains all ecItr convergence epochs even when maxItr is smaller (-maxItr 3 -ecItr 5),
+  // and hands each epoch's weights out before it is recorded (its mod-it{N}.pth).
+  const seen: number[] = [];
+  const long = await train(src, {
+    ...base,
+    convergence: { epochs: 5, maxLoss: 1 },
+    onEpochWeights: (m, w) => {
+      assert(w.length === 4 && w[0].length === 18, "weights in paramSpecs order");
+      seen.push(m.epoch);
+    },
+  });
+  assert(long.history.length === 5 && seen.join() === "0,1,2,3,4", `epochs ${seen}`);
+  let failed: unknown;
+  seen.length = 0;
+  await train(src, {
+    ...base,
+    convergence: { epochs: 4, maxLoss: 0, maxAttempts: 2 },
+    onEpochWeights: (m) => void seen.push(m.epoch),
+  }).catch((e) => (failed = e));
+  assert(failed instanceof ConvergenceError, String(failed));
+  const f = failed as ConvergenceError;
+  assert(f.attempts === 2 && f.epochs === 4 && f.lastLosses.length === 2, f.message);
+  assert(seen.join() === "0,1,2,3,0,1,2,3", `each attempt restarts at epoch 0: ${seen}`);
 });
 
 Deno.test("init, split and export follow their contracts", async () => {

@@ -181,6 +181,44 @@ export async function checkpointIterations(dir: string): Promise<number[]> {
 export type CheckpointIteration = number | ((srfacOut: number) => number | undefined);
 
 /**
+ * The weights of a CNNSR state_dict in paramSpecs order. Keys `[module.]cnn_layers.{i}.weight`
+ * / `.bias` are taken by conv order, not by index: sr-midas adds an activation module only for
+ * known codes (§6.1), so the indices depend on the architecture. Shapes must match `arch`.
+ */
+export function stateDictWeights(
+  sd: Map<string, Tensor>,
+  arch: Arch,
+  inChannels: number,
+  source: string,
+): Float32Array[] {
+  const specs = paramSpecs(arch, inChannels);
+  const convKeys = [
+    ...new Set(
+      [...sd.keys()]
+        .map((k) => /^(?:module\.)?cnn_layers\.(\d+)\.weight$/.exec(k))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1])),
+    ),
+  ].sort((a, b) => a - b);
+  const nConv = specs.length / 2;
+  if (convKeys.length !== nConv) {
+    throw new Error(
+      `${source}: has ${convKeys.length} conv weights, arch "${arch.text}" needs ${nConv}`,
+    );
+  }
+  const pre = sd.has(`module.cnn_layers.${convKeys[0]}.weight`) ? "module." : "";
+  return specs.map((sp, i) => {
+    const key = `${pre}cnn_layers.${convKeys[Math.floor(i / 2)]}.${i % 2 ? "bias" : "weight"}`;
+    const t = sd.get(key);
+    if (!t) throw new Error(`${source}: missing tensor ${key}`);
+    if (t.dims.join() !== sp.dims.join()) {
+      throw new Error(`${source}: ${key} has shape [${t.dims}], expected [${sp.dims}]`);
+    }
+    return t.data;
+  });
+}
+
+/**
  * Loads `<dir>/_train_args.json` and `<dir>/mod-it{itr}.pth` (the highest iteration when `itr` is
  * omitted; a named one that is absent is an error listing those present). Keys
  * `module.cnn_layers.{2i}.weight/.bias` map onto the conv layers in order.
@@ -214,33 +252,7 @@ export async function loadSrMidasCheckpoint(
   }
   const checkpoint = `${dir}/mod-it${itr}.pth`;
   const sd = readTorchStateDict(await Deno.readFile(checkpoint), checkpoint);
-  const specs = paramSpecs(arch, channels.length);
-  // Layer indices inside the Sequential: conv at 2j when every conv has an activation module;
-  // sr-midas always appends one (possibly a no-op), so look the keys up by conv order instead.
-  const convKeys = [
-    ...new Set(
-      [...sd.keys()]
-        .map((k) => /^(?:module\.)?cnn_layers\.(\d+)\.weight$/.exec(k))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => Number(m[1])),
-    ),
-  ].sort((a, b) => a - b);
-  const nConv = specs.length / 2;
-  if (convKeys.length !== nConv) {
-    throw new Error(
-      `${checkpoint}: has ${convKeys.length} conv weights, arch "${arch.text}" needs ${nConv}`,
-    );
-  }
-  const pre = sd.has(`module.cnn_layers.${convKeys[0]}.weight`) ? "module." : "";
-  const weights = specs.map((sp, i) => {
-    const key = `${pre}cnn_layers.${convKeys[Math.floor(i / 2)]}.${i % 2 ? "bias" : "weight"}`;
-    const t = sd.get(key);
-    if (!t) throw new Error(`${checkpoint}: missing tensor ${key}`);
-    if (t.dims.join() !== sp.dims.join()) {
-      throw new Error(`${checkpoint}: ${key} has shape [${t.dims}], expected [${sp.dims}]`);
-    }
-    return t.data;
-  });
+  const weights = stateDictWeights(sd, arch, channels.length, checkpoint);
   return {
     arch,
     inChannels: channels.length,
