@@ -200,7 +200,7 @@ Deno.test("train step: sr-midas's files (mod-it{N}.pth every pthEvery epochs + t
     assert(valid.length === 5 && valid[4].startsWith("INFO:root:[Valid] @ 00004"), valid.join());
     assert(log.includes("INFO:root:Trained for   5 epochs"), "final line");
     assert(
-      trainStep.publish!(ctx.params, {})[0].to.endsWith("/runs/e1-itrOut"),
+      trainStep.publish!(ctx.params, {}, {})[0].to.endsWith("/runs/e1-itrOut"),
       "published to {trainOutDir}/{expName}-itrOut",
     );
   } finally {
