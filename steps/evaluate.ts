@@ -1,6 +1,6 @@
 /**
  * Step `evaluate` (issue #6): compares a peak table with a simulation's truth and writes a
- * Markdown report with PNG figures and `metrics.json`.
+ * Markdown report with SVG figures and `metrics.json`.
  *
  * Inputs: `peaks` (a MIDAS peak-table directory with `Temp/AllPeaks_PS.bin` or `_PS.csv`),
  * `truth` (truth.tsv), optionally `baseline` (a second peak table, e.g. the native search,
@@ -8,7 +8,8 @@
  * x1 crops of the example patches). When `peaks` kept its SR patches (`process --saveSRpatches`:
  * `SR_out/SR_patches/`), each example row also shows the SR patch of the pair, so it reads
  * x1 → SR → fit. Output `report/`: `report.md`, `metrics.json`
- * (`{ runs: [{ label, metrics }] }`, NaN written as null) and the PNGs the report links.
+ * (`{ runs: [{ label, metrics }] }`, NaN written as null) and the SVG figures the report links
+ * (charts by Vega-Lite; patch images inside them are PNG).
  * Metric definitions: evaluation/metrics.ts.
  *
  * @example
@@ -25,7 +26,7 @@ import { examplePanels, pickExamplePairs } from "../evaluation/examples.ts";
 import { evaluatePeaks, type Evaluation } from "../evaluation/metrics.ts";
 import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluation/peak_table.ts";
 import {
-  type FigureImage,
+  type FigureSpec,
   formatReport,
   reportFigures,
   writeReportMetrics,
@@ -33,7 +34,7 @@ import {
 import { openSrPatches, type SrPatchFrame } from "../evaluation/sr_patches.ts";
 import { parseTruthTable, type TruthSpots } from "../evaluation/truth_table.ts";
 import { patchPanel } from "../plot/patches.ts";
-import { encodePng } from "../plot/png.ts";
+import { renderSvg } from "../plot/vega.ts";
 
 const positive = v.pipe(v.number(), v.gtValue(0));
 
@@ -69,7 +70,7 @@ export const evaluateStep = defineStep({
     scan: { kind: "scan", optional: true, description: "scan directory or .MIDAS.zip (x1 crops)" },
   },
   outputs: {
-    report: { kind: "report", path: "report", description: "report.md, metrics.json, PNGs" },
+    report: { kind: "report", path: "report", description: "report.md, metrics.json, SVG figures" },
   },
   module: import.meta.url,
   async run(ctx) {
@@ -101,7 +102,7 @@ export const evaluateStep = defineStep({
 
     const dir = ctx.output("report");
     await Deno.mkdir(dir, { recursive: true });
-    const figures: FigureImage[] = reportFigures(runs);
+    const figures: FigureSpec[] = reportFigures(runs);
     const notes: string[] = [];
     if (p.examplePairs > 0) {
       const examples = await exampleFigure(
@@ -115,7 +116,7 @@ export const evaluateStep = defineStep({
       );
       if (examples) figures.push(examples);
     }
-    for (const f of figures) await Deno.writeFile(`${dir}/${f.file}`, encodePng(f.image));
+    for (const f of figures) await Deno.writeTextFile(`${dir}/${f.file}`, await renderSvg(f.spec));
     const reportRuns = runs.map((r) => ({ label: r.label, metrics: r.evaluation.metrics }));
     await Deno.writeTextFile(
       `${dir}/report.md`,
@@ -134,7 +135,7 @@ async function exampleFigure(
   tables: readonly { table: PeakTable }[],
   p: v.InferOutput<typeof evaluateParams>,
   notes: string[],
-): Promise<FigureImage | undefined> {
+): Promise<FigureSpec | undefined> {
   const m0 = runs[0].evaluation.metrics;
   const edges = m0.options.pairBinEdgesPx;
   const perBin = Math.max(1, Math.ceil(p.examplePairs / (edges.length - 1)));
@@ -199,9 +200,9 @@ async function exampleFigure(
     ? `x1 crop, SRx${srFrames.s} patch and fitted models`
     : "x1 crop and fitted models";
   return {
-    file: "example_patches.png",
+    file: "example_patches.svg",
     caption: `Example close pairs: ${what} (○ truth, × peaks); row labels judge ${runs[0].label}`,
-    image: patchPanel({ title: `Close pairs: ${what}`, rows }),
+    spec: patchPanel({ title: `Close pairs: ${what}`, rows }),
   };
 }
 
