@@ -418,3 +418,18 @@ export function toParamValue(a: ZarrArrayData): ParamValue {
 export function openMidasZip(path: string): Promise<MidasZip> {
   return MidasZip.open(path);
 }
+
+/** `scan` itself when it is a file, else the single `*.MIDAS.zip` inside the directory. */
+export async function findMidasZip(scan: string): Promise<string> {
+  if ((await Deno.stat(scan)).isFile) return scan;
+  const zips: string[] = [];
+  for await (const e of Deno.readDir(scan)) {
+    if (e.isFile && e.name.endsWith(".MIDAS.zip")) zips.push(`${scan}/${e.name}`);
+  }
+  if (zips.length !== 1) {
+    throw new Error(
+      `${scan}: expected one *.MIDAS.zip in the scan directory, found ${zips.length}`,
+    );
+  }
+  return zips[0];
+}

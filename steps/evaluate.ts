@@ -21,7 +21,7 @@
  */
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
-import { openMidasZip } from "../midas/zip_reader.ts";
+import { findMidasZip, openMidasZip } from "../midas/zip_reader.ts";
 import { examplePanels, pickExamplePairs } from "../evaluation/examples.ts";
 import { evaluatePeaks, type Evaluation } from "../evaluation/metrics.ts";
 import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluation/peak_table.ts";
@@ -147,7 +147,7 @@ async function exampleFigure(
   let frames: Map<number, Float64Array> | undefined;
   let nY = 0, nZ = 0;
   if (scan) {
-    const zipPath = await findZip(scan);
+    const zipPath = await findMidasZip(scan);
     const zip = await openMidasZip(zipPath);
     try {
       nY = zip.nY;
@@ -204,19 +204,4 @@ async function exampleFigure(
     caption: `Example close pairs: ${what} (○ truth, × peaks); row labels judge ${runs[0].label}`,
     spec: patchPanel({ title: `Close pairs: ${what}`, rows }),
   };
-}
-
-/** `scan` itself when it is a file, else the single `*.MIDAS.zip` inside it. */
-async function findZip(scan: string): Promise<string> {
-  if ((await Deno.stat(scan)).isFile) return scan;
-  const zips: string[] = [];
-  for await (const e of Deno.readDir(scan)) {
-    if (e.isFile && e.name.endsWith(".MIDAS.zip")) zips.push(`${scan}/${e.name}`);
-  }
-  if (zips.length !== 1) {
-    throw new Error(
-      `${scan}: expected one *.MIDAS.zip in the scan directory, found ${zips.length}`,
-    );
-  }
-  return zips[0];
 }
