@@ -77,11 +77,36 @@ export async function runAndReport(
         for (const [port, path] of Object.entries(ports)) console.log(`  ${id}.${port}: ${path}`);
       }
       for (const f of res.failed) console.log(`FAILED ${f.id}: ${f.error}`);
+      for (const line of await reportLines(wf, Object.keys(res.outputs), linkDir)) {
+        console.log(line);
+      }
     }
     return res.ok ? 0 : 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSig);
   }
+}
+
+/** "open: …" lines for the reports a run made (evaluation, QA): HTML when there is one. */
+async function reportLines(wf: Workflow, ids: string[], linkDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const node of wf.nodes) {
+    if (!ids.includes(node.id)) continue;
+    for (const o of Object.values(node.step.outputs)) {
+      if (o.kind !== "report") continue;
+      for (const f of ["report.html", "report.md"]) {
+        const path = join(linkDir, node.id, o.path, f);
+        try {
+          await Deno.stat(path);
+        } catch {
+          continue;
+        }
+        out.push(`${node.uses === "qa" ? "QA" : node.uses} report (${node.id}): ${path}`);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** Builds the commander program. */

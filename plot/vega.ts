@@ -268,6 +268,7 @@ export function imageChart(o: ImageChartOptions): VlSpec {
     data: { values: [{ x: o.x[0], y: o.y[0], url: o.url }] },
     mark: {
       type: "image",
+      aria: false, // else Vega copies the whole data: URI into an aria-label
       width: o.width,
       height: o.height,
       align: "left",

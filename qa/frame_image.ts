@@ -57,10 +57,10 @@ export interface FrameImageOptions {
   /** Ring index per display pixel (`ringAt(y, z)` of a detector position), −1 = none. */
   ringAt?: (y: number, z: number) => number;
   markers?: readonly FrameMarker[];
-  /** Colour range (counts); default: 1 → 99.9th percentile of the pooled pixels. */
+  /** Colour range (counts); default: 90th percentile (≥ 1) → max of the pooled pixels. */
   lo?: number;
   hi?: number;
-  /** Circle radius of a marker (display px, default 4). */
+  /** Circle radius of a marker (display px, default 6; drawn 2 px thick). */
   markerPx?: number;
 }
 
@@ -91,8 +91,11 @@ export function renderFrameImage(o: FrameImageOptions): FrameImage {
       if (v > pooled[k]) pooled[k] = v;
     }
   }
-  const lo = o.lo ?? 1;
-  const hi = Math.max(lo * 10, o.hi ?? topPercentile(pooled, 0.999));
+  // Background (the 90th percentile) dark, the brightest spot at the top of the scale.
+  const lo = o.lo ?? Math.max(1, topPercentile(pooled, 0.9));
+  let max = 1;
+  for (let i = 0; i < pooled.length; i++) if (pooled[i] > max) max = pooled[i];
+  const hi = Math.max(lo * 10, o.hi ?? max);
   const l0 = Math.log10(lo), span = Math.log10(hi) - l0;
   const index = new Uint8Array(W * H);
   for (let i = 0; i < index.length; i++) {
@@ -101,11 +104,13 @@ export function renderFrameImage(o: FrameImageOptions): FrameImage {
     index[i] = Math.min(SCALE_STEPS - 1, Math.max(0, Math.round(t * (SCALE_STEPS - 1))));
   }
   if (o.ringAt) drawRingOutlines(index, W, H, bin, o.ringAt);
-  const r = o.markerPx ?? 4;
+  const r = o.markerPx ?? 6;
   for (const m of o.markers ?? []) {
     const cx = (m.y + 0.5) / bin - 0.5, cy = (m.z + 0.5) / bin - 0.5;
-    if (m.set === 0) circle(index, W, H, cx, cy, r, OVERLAY.peakA.index);
-    else plus(index, W, H, cx, cy, r - 1, OVERLAY.peakB.index);
+    if (m.set === 0) {
+      circle(index, W, H, cx, cy, r, OVERLAY.peakA.index);
+      circle(index, W, H, cx, cy, r + 1, OVERLAY.peakA.index);
+    } else plus(index, W, H, cx, cy, r - 1, OVERLAY.peakB.index);
   }
   return {
     png: encodeIndexedPng({ width: W, height: H, index, palette: PALETTE }),

@@ -66,11 +66,11 @@ Deno.test("qa: the overlay draws each peak's circle around its own pixel", async
   }));
   let checked = 0, ringPx = 0;
   for (const p of pts) {
-    if (pts.some((q) => q !== p && Math.hypot(q.y - p.y, q.z - p.z) < 12)) continue;
-    if (p.y < 8 || p.z < 8 || p.y > 247 || p.z > 247) continue;
+    if (pts.some((q) => q !== p && Math.hypot(q.y - p.y, q.z - p.z) < 20)) continue;
+    if (p.y < 10 || p.z < 10 || p.y > 245 || p.z > 245) continue;
     let n = 0, sy = 0, sz = 0;
-    for (let z = Math.round(p.z) - 6; z <= Math.round(p.z) + 6; z++) {
-      for (let y = Math.round(p.y) - 6; y <= Math.round(p.y) + 6; y++) {
+    for (let z = Math.round(p.z) - 9; z <= Math.round(p.z) + 9; z++) {
+      for (let y = Math.round(p.y) - 9; y <= Math.round(p.y) + 9; y++) {
         if (pixelAt(png, y, z) === OVERLAY.peakA.color) [n, sy, sz] = [n + 1, sy + y, sz + z];
       }
     }
