@@ -65,7 +65,7 @@ export interface ChartOptions {
   yLog?: boolean;
 }
 
-/** One line of a {@link lineChart}; NaN y values break the line. */
+/** One line of a {@link lineChart}; points with a non-finite x or y are left out. */
 export interface LineSeries {
   label: string;
   x: ArrayLike<number>;
@@ -77,8 +77,6 @@ export interface ValueSeries {
   label: string;
   values: ArrayLike<number>;
 }
-
-const num = (x: number) => (Number.isFinite(x) ? x : null);
 
 function frame(o: ChartOptions): VlSpec {
   return {
@@ -114,8 +112,10 @@ export function lineChart(o: ChartOptions & { series: readonly LineSeries[] }): 
       throw new Error(`lineChart: series "${s.label}" has ${s.x.length} x but ${s.y.length} y`);
     }
     for (let i = 0; i < s.x.length; i++) {
-      if (o.yLog && !(s.y[i] > 0)) continue;
-      values.push({ series: s.label, x: num(s.x[i]), y: num(s.y[i]) });
+      if (!Number.isFinite(s.x[i]) || !Number.isFinite(s.y[i]) || (o.yLog && !(s.y[i] > 0))) {
+        continue;
+      }
+      values.push({ series: s.label, x: s.x[i], y: s.y[i] });
     }
   }
   const many = o.series.some((s) => s.x.length > 60);

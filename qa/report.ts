@@ -35,8 +35,10 @@ export interface QaSummary {
   rings?: { nr: number; radiusPx: number; peaks: number }[];
   offRingPeaks?: number;
   chosenFrames: ChosenFrame[];
-  /** Frames with at least one pixel ≥ UpperBoundThreshold. */
+  /** Frames (of those read) with at least one pixel ≥ UpperBoundThreshold. */
   saturatedFrames: number;
+  /** Frames decoded for the intensity curve and the images. */
+  framesRead?: number;
   comparison?: Omit<Comparison, "shiftY" | "shiftZ" | "groups"> & { medianShiftPx: number };
 }
 
@@ -66,7 +68,10 @@ function summaryLines(s: QaSummary): string[] {
     ),
     row("frames without peaks", (t) => t.perFrame.filter((c) => c === 0).length),
     "",
-    `Frames with saturated pixels (≥ UpperBoundThreshold): ${s.saturatedFrames}.`,
+    `Frames with saturated pixels (≥ UpperBoundThreshold): ${s.saturatedFrames}` +
+    (s.framesRead !== undefined && s.framesRead < s.nFrames
+      ? ` of the ${s.framesRead} frames read.`
+      : "."),
     `Frames shown: ${
       s.chosenFrames.map((c) => `${c.frame} (${c.label}, ${c.peaks} peaks)`).join(", ")
     }.`,

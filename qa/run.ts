@@ -73,8 +73,13 @@ export interface QaOptions {
   linkPx?: number;
   /** Longest side of a detector image (display px, default 1024). */
   maxImagePx?: number;
-  /** Frame-decoding workers (default 1). */
+  /** Frame-decoding workers (default 2). */
   workers?: number;
+  /**
+   * At most this many frames are decoded for the intensity curve (every k-th frame; default
+   * 360, so a 1,440-frame scan reads every 4th); the frames shown are always read.
+   */
+  maxIntensityFrames?: number;
   log?: QaLogger;
   signal?: AbortSignal;
 }
@@ -160,16 +165,26 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
   const images = new Map<number, FrameImage>();
   const crops = new Map<number, Crop>();
   const intensity: FrameIntensity = {
-    max: new Float64Array(nFrames),
-    mean: new Float64Array(nFrames),
+    max: new Float64Array(nFrames).fill(NaN),
+    mean: new Float64Array(nFrames).fill(NaN),
     saturated: new Int32Array(nFrames),
   };
   const wanted = new Set([...chosen.map((c) => c.frame), ...cropCentres.map((c) => c.frame)]);
+  const stride = Math.max(1, Math.ceil(nFrames / (o.maxIntensityFrames ?? 360)));
+  const read = [
+    ...new Set([
+      ...wanted,
+      ...Array.from({ length: nFrames }, (_, f) => f)
+        .filter((f) => f % stride === 0),
+    ]),
+  ].sort((a, b) => a - b);
   const corrected = new Float64Array(corr.nZ * corr.nY);
-  const pipe = await FramePipeline.open(zipPath, { workers: o.workers ?? 1 });
+  const pipe = await FramePipeline.open(zipPath, { workers: o.workers ?? 2 });
   try {
     const skip = params.SkipFrame, ub = params.UpperBoundThreshold;
-    for await (const fr of pipe.frames({ start: skip, readAhead: 3 })) {
+    let done = 0;
+    const indices = read.map((f) => f + skip);
+    for await (const fr of pipe.frames({ indices, readAhead: 4 })) {
       if (o.signal?.aborted) throw new Error("qa: aborted");
       const f = fr.index - skip, raw = fr.data;
       let max = -Infinity, sum = 0, sat = 0;
@@ -202,13 +217,14 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
           if (c.frame === f) crops.set(k, cropPatch(corrected, corr.nY, corr.nZ, c.y, c.z, half));
         });
       }
-      log.progress(f + 1, nFrames, "frames");
+      log.progress(++done, read.length, "frames");
     }
   } finally {
     pipe.close();
   }
 
   // ---- figures -------------------------------------------------------------------------
+  await Deno.mkdir(o.outDir, { recursive: true });
   const omega = Float64Array.from({ length: nFrames }, (_, f) => frameOmega(params, f));
   const figures: QaFigure[] = [];
   const add = async (
@@ -243,7 +259,8 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
   await add(
     "Peaks over ω",
     "frame_intensity.svg",
-    "Frame intensity: max and mean counts over dark (raw frames, before flood and mask)",
+    "Frame intensity: max and mean counts over dark (raw frames, before flood and mask)" +
+      (stride > 1 ? `, every ${stride}th frame` : ""),
     lineChart({
       title: "Frame intensity",
       xTitle: "ω (deg)",
@@ -354,9 +371,9 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
     offRingPeaks: rings ? perRing[rings.nr.length].reduce((s, x) => s + x, 0) : undefined,
     chosenFrames: chosen,
     saturatedFrames: intensity.saturated.reduce((s, x) => s + (x > 0 ? 1 : 0), 0),
+    framesRead: read.length,
     comparison: comparison ? compareSummary(comparison) : undefined,
   };
-  await Deno.mkdir(o.outDir, { recursive: true });
   for (const f of figures) await Deno.writeTextFile(`${o.outDir}/${f.file}`, f.svg);
   await Deno.writeTextFile(`${o.outDir}/qa.json`, JSON.stringify(summary, null, 1) + "\n");
   await Deno.writeTextFile(`${o.outDir}/report.md`, formatQaMarkdown(summary, figures, notes));

@@ -37,6 +37,8 @@ export const qaParams = v.object({
   linkPx: v.optional(v.pipe(v.number(), v.gtValue(0)), 1.5),
   /** Longest side of a detector image in the report (px). */
   maxImagePx: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64)), 1024),
+  /** Frames decoded for the intensity curve at most (every k-th; shown frames always). */
+  maxIntensityFrames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 360),
 });
 
 export const qaStep = defineStep({
@@ -80,7 +82,8 @@ export const qaStep = defineStep({
       cropHalfPx: p.cropHalfPx,
       linkPx: p.linkPx,
       maxImagePx: p.maxImagePx,
-      workers: Math.max(1, (ctx.threads ?? 2) - 1),
+      maxIntensityFrames: p.maxIntensityFrames,
+      workers: Math.max(1, ctx.threads ?? 2),
       log: ctx.log,
       signal: ctx.signal,
     });
