@@ -99,7 +99,10 @@ for (const mode of ["one table", "comparison"] as const) {
     outDir: `${dir}/qa_${mode === "one table" ? "1" : "2"}`,
     workers,
     maxIntensityFrames: nFrames, // read every frame here; the projection applies the stride
-    log: { info() {}, progress: () => stamps.push(performance.now()) },
+    log: {
+      info: (m, d) => m === "qa times" && console.log(`  ${JSON.stringify(d)}`),
+      progress: () => stamps.push(performance.now()),
+    },
   });
   const total = performance.now() - t;
   // Per frame: the median progress interval (frames that are also rendered or cropped cost

@@ -54,8 +54,8 @@ export interface FrameImageOptions {
   nZ: number;
   /** Longest display side (px, default 1024); the bin is ceil(max(nY, nZ) / maxSide). */
   maxSide?: number;
-  /** Ring index per display pixel (`ringAt(y, z)` of a detector position), −1 = none. */
-  ringAt?: (y: number, z: number) => number;
+  /** Ring index per display pixel ({@link displayRingMap}), −1 = none. */
+  ringMap?: Int16Array;
   markers?: readonly FrameMarker[];
   /** Colour range (counts); default: 90th percentile (≥ 1) → max of the pooled pixels. */
   lo?: number;
@@ -80,8 +80,7 @@ export function renderFrameImage(o: FrameImageOptions): FrameImage {
   if (o.frame.length !== nY * nZ) {
     throw new Error(`renderFrameImage: frame has ${o.frame.length} pixels, expected ${nZ}×${nY}`);
   }
-  const bin = Math.max(1, Math.ceil(Math.max(nY, nZ) / (o.maxSide ?? 1024)));
-  const W = Math.ceil(nY / bin), H = Math.ceil(nZ / bin);
+  const { bin, width: W, height: H } = displayGrid(nY, nZ, o.maxSide);
   const pooled = new Float64Array(W * H).fill(-Infinity);
   for (let z = 0; z < nZ; z++) {
     const row = Math.floor(z / bin) * W;
@@ -103,7 +102,14 @@ export function renderFrameImage(o: FrameImageOptions): FrameImage {
     const t = v > lo ? (Math.log10(v) - l0) / span : 0;
     index[i] = Math.min(SCALE_STEPS - 1, Math.max(0, Math.round(t * (SCALE_STEPS - 1))));
   }
-  if (o.ringAt) drawRingOutlines(index, W, H, bin, o.ringAt);
+  if (o.ringMap) {
+    if (o.ringMap.length !== W * H) {
+      throw new Error(
+        `renderFrameImage: ring map has ${o.ringMap.length} pixels, expected ${W}×${H}`,
+      );
+    }
+    drawRingOutlines(index, W, H, o.ringMap);
+  }
   const r = o.markerPx ?? 6;
   for (const m of o.markers ?? []) {
     const cx = (m.y + 0.5) / bin - 0.5, cy = (m.z + 0.5) / bin - 0.5;
@@ -143,19 +149,37 @@ function topPercentile(v: Float64Array, q: number): number {
   return max;
 }
 
-/** Dotted outline where the ring index changes between neighbouring display pixels. */
-function drawRingOutlines(
-  index: Uint8Array,
-  W: number,
-  H: number,
-  bin: number,
+/** Display size and pooling bin of an nY × nZ detector at `maxSide` (default 1024). */
+export function displayGrid(
+  nY: number,
+  nZ: number,
+  maxSide = 1024,
+): { bin: number; width: number; height: number } {
+  const bin = Math.max(1, Math.ceil(Math.max(nY, nZ) / maxSide));
+  return { bin, width: Math.ceil(nY / bin), height: Math.ceil(nZ / bin) };
+}
+
+/**
+ * Ring index of every display pixel, sampled at its block centre with `ringAt(y, z)` (detector
+ * px) — computed once per scan, shared by every frame image.
+ */
+export function displayRingMap(
+  nY: number,
+  nZ: number,
+  maxSide: number | undefined,
   ringAt: (y: number, z: number) => number,
-): void {
+): Int16Array {
+  const { bin, width: W, height: H } = displayGrid(nY, nZ, maxSide);
   const ring = new Int16Array(W * H);
   const c = (bin - 1) / 2;
   for (let v = 0; v < H; v++) {
     for (let u = 0; u < W; u++) ring[v * W + u] = ringAt(u * bin + c, v * bin + c);
   }
+  return ring;
+}
+
+/** Dotted outline where the ring index changes between neighbouring display pixels. */
+function drawRingOutlines(index: Uint8Array, W: number, H: number, ring: Int16Array): void {
   for (let v = 0; v < H; v++) {
     for (let u = 0; u < W; u++) {
       const k = ring[v * W + u];

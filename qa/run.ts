@@ -48,7 +48,12 @@ import {
   type RingSet,
 } from "./stats.ts";
 import { comparePeakTables, type Comparison } from "./compare.ts";
-import { type FrameImage, type FrameMarker, renderFrameImage } from "./frame_image.ts";
+import {
+  displayRingMap,
+  type FrameImage,
+  type FrameMarker,
+  renderFrameImage,
+} from "./frame_image.ts";
 import { formatQaHtml, formatQaMarkdown, type QaFigure, type QaSummary } from "./report.ts";
 
 /** Progress/log sink (the step context's logger). */
@@ -97,6 +102,9 @@ export interface FrameIntensity {
 /** Runs the QA report (module doc); returns its summary (also written as `qa.json`). */
 export async function runQa(o: QaOptions): Promise<QaSummary> {
   const log = o.log ?? quiet;
+  const t0 = performance.now();
+  const ms: Record<string, number> = {};
+  const lap = (name: string, since: number) => (ms[name] = Math.round(performance.now() - since));
   if (o.tables.length < 1 || o.tables.length > 2) {
     throw new Error(`qa: expected one or two peak tables, got ${o.tables.length}`);
   }
@@ -160,8 +168,12 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
     chosen: chosen.map((c) => c.frame),
   });
 
+  lap("setupMs", t0);
+  const tPass = performance.now();
   // ---- one streaming pass ----------------------------------------------------------------
-  const ringAt = rings ? ringLookup(params, corr.nY, corr.nZ, rings) : undefined;
+  const ringMap = rings
+    ? displayRingMap(corr.nY, corr.nZ, o.maxImagePx, ringLookup(params, corr.nY, corr.nZ, rings))
+    : undefined;
   const images = new Map<number, FrameImage>();
   const crops = new Map<number, Crop>();
   const intensity: FrameIntensity = {
@@ -179,6 +191,7 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
     ]),
   ].sort((a, b) => a - b);
   const corrected = new Float64Array(corr.nZ * corr.nY);
+  let renderMs = 0;
   const pipe = await FramePipeline.open(zipPath, { workers: o.workers ?? 2 });
   try {
     const skip = params.SkipFrame, ub = params.UpperBoundThreshold;
@@ -201,6 +214,7 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
       if (wanted.has(f)) {
         correctFrame(raw, corr, corrected);
         if (chosen.some((c) => c.frame === f)) {
+          const tr = performance.now();
           images.set(
             f,
             renderFrameImage({
@@ -208,10 +222,11 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
               nY: corr.nY,
               nZ: corr.nZ,
               maxSide: o.maxImagePx,
-              ringAt,
+              ringMap,
               markers: frameMarkers(tables.map((t) => t.table), f),
             }),
           );
+          renderMs += performance.now() - tr;
         }
         cropCentres.forEach((c, k) => {
           if (c.frame === f) crops.set(k, cropPatch(corrected, corr.nY, corr.nZ, c.y, c.z, half));
@@ -223,6 +238,8 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
     pipe.close();
   }
 
+  lap("passMs", tPass);
+  const tFig = performance.now();
   // ---- figures -------------------------------------------------------------------------
   await Deno.mkdir(o.outDir, { recursive: true });
   const omega = Float64Array.from({ length: nFrames }, (_, f) => frameOmega(params, f));
@@ -378,6 +395,8 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
   await Deno.writeTextFile(`${o.outDir}/qa.json`, JSON.stringify(summary, null, 1) + "\n");
   await Deno.writeTextFile(`${o.outDir}/report.md`, formatQaMarkdown(summary, figures, notes));
   await Deno.writeTextFile(`${o.outDir}/report.html`, formatQaHtml(summary, figures, notes));
+  lap("figuresMs", tFig);
+  log.info("qa times", { ...ms, renderFramesMs: Math.round(renderMs), framesRead: read.length });
   return summary;
 }
 
