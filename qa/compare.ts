@@ -18,6 +18,7 @@
  * import { comparePeakTables } from "./compare.ts";
  * import { fromFrames } from "../evaluation/peak_table.ts";
  * import { N_PEAK_COLS, PEAK_COL } from "../midas/peak_table.ts";
+import { cellKey } from "./stats.ts";
  * const row = (y: number, z: number) => {
  *   const r = new Float64Array(N_PEAK_COLS);
  *   r[PEAK_COL.YCen] = y;
@@ -32,6 +33,7 @@
  */
 import { frameRange, type PeakTable } from "../evaluation/peak_table.ts";
 import { N_PEAK_COLS, PEAK_COL } from "../midas/peak_table.ts";
+import { cellKey } from "./stats.ts";
 
 /** Kinds of linked groups (see the module doc). */
 export type GroupKind = "matched" | "onlyA" | "onlyB" | "splitInB" | "splitInA" | "complex";
@@ -99,53 +101,60 @@ export function comparePeakTables(a: PeakTable, b: PeakTable, linkPx = 1.5): Com
       while (parent[i] !== i) i = parent[i] = parent[parent[i]];
       return i;
     };
-    // Grid hash with cell = linkPx: linked points are in the same or a neighbouring cell.
-    const grid = new Map<string, number[]>();
-    for (let i = 0; i < n; i++) {
-      const key = `${Math.floor(y[i] / linkPx)},${Math.floor(z[i] / linkPx)}`;
-      (grid.get(key) ?? grid.set(key, []).get(key)!).push(i);
+    // Only A–B links (two peaks of one table never join by themselves): grid-hash B with
+    // cell = linkPx, then every A peak looks at the B peaks of its and the 8 neighbouring cells.
+    const grid = new Map<number, number[]>();
+    for (let j = nA; j < n; j++) {
+      const key = cellKey(Math.floor(y[j] / linkPx), Math.floor(z[j] / linkPx));
+      const cell = grid.get(key);
+      if (cell) cell.push(j);
+      else grid.set(key, [j]);
     }
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < nA; i++) {
       const gy = Math.floor(y[i] / linkPx), gz = Math.floor(z[i] / linkPx);
       for (let dy = -1; dy <= 1; dy++) {
         for (let dz = -1; dz <= 1; dz++) {
-          for (const j of grid.get(`${gy + dy},${gz + dz}`) ?? []) {
-            // Only A–B links: two peaks of one table never join a group by themselves.
-            if (j <= i || (i < nA) === (j < nA)) continue;
+          const cell = grid.get(cellKey(gy + dy, gz + dz));
+          if (!cell) continue;
+          for (const j of cell) {
             if (Math.hypot(y[i] - y[j], z[i] - z[j]) <= linkPx) parent[find(i)] = find(j);
           }
         }
       }
     }
-    const members = new Map<number, number[]>();
+    // Per group (root): peaks of each table, position sums, one member of each table.
+    const cA = new Int32Array(n), cB = new Int32Array(n);
+    const sumY = new Float64Array(n), sumZ = new Float64Array(n);
+    const oneA = new Int32Array(n), oneB = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const r = find(i);
-      (members.get(r) ?? members.set(r, []).get(r)!).push(i);
+      if (i < nA) [cA[r], oneA[r]] = [cA[r] + 1, i];
+      else [cB[r], oneB[r]] = [cB[r] + 1, i];
+      sumY[r] += y[i];
+      sumZ[r] += z[i];
     }
-    for (const m of members.values()) {
-      const ia = m.filter((i) => i < nA), ib = m.filter((i) => i >= nA);
-      const kind: GroupKind = ia.length === 1 && ib.length === 1
+    for (let r = 0; r < n; r++) {
+      if (parent[r] !== r) continue;
+      const na = cA[r], nb = cB[r];
+      const kind: GroupKind = na === 1 && nb === 1
         ? "matched"
-        : ib.length === 0
+        : nb === 0
         ? "onlyA"
-        : ia.length === 0
+        : na === 0
         ? "onlyB"
-        : ia.length === 1
+        : na === 1
         ? "splitInB"
-        : ib.length === 1
+        : nb === 1
         ? "splitInA"
         : "complex";
-      if (kind === "onlyA" || kind === "onlyB") {
-        // A lone group holds one peak; each peak counts.
-        out[kind] += m.length;
-      } else out[kind]++;
+      out[kind]++;
       if (kind === "matched") {
-        sy.push(y[ib[0]] - y[ia[0]]);
-        sz.push(z[ib[0]] - z[ia[0]]);
+        sy.push(y[oneB[r]] - y[oneA[r]]);
+        sz.push(z[oneB[r]] - z[oneA[r]]);
         continue;
       }
-      const mean = (v: Float64Array) => m.reduce((s, i) => s + v[i], 0) / m.length;
-      out.groups.push({ kind, frame: f, y: mean(y), z: mean(z), nA: ia.length, nB: ib.length });
+      const m = na + nb;
+      out.groups.push({ kind, frame: f, y: sumY[r] / m, z: sumZ[r] / m, nA: na, nB: nb });
     }
   }
   out.shiftY = Float64Array.from(sy);

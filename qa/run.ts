@@ -552,10 +552,10 @@ function histograms(tables: readonly { label: string; table: PeakTable }[]): VlS
 
 /** Values inside the 0.5–99.5 % range, so one outlier does not squeeze the bins. */
 function robust(v: Float64Array): Float64Array {
-  const s = Array.from(v).filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length < 20) return Float64Array.from(s);
+  const s = v.filter(Number.isFinite).sort(); // typed-array sort: numeric, no comparator
+  if (s.length < 20) return s;
   const lo = s[Math.floor(0.005 * s.length)], hi = s[Math.ceil(0.995 * s.length) - 1];
-  return Float64Array.from(s.filter((x) => x >= lo && x <= hi));
+  return s.filter((x) => x >= lo && x <= hi);
 }
 
 /** η–R density of a table as an image chart (cells of 2° × R range / 150). */
