@@ -38,7 +38,7 @@ export const qaParams = v.object({
   /** Longest side of a detector image in the report (px). */
   maxImagePx: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64)), 1024),
   /** Frames decoded for the intensity curve at most (every k-th; shown frames always). */
-  maxIntensityFrames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 360),
+  maxIntensityFrames: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 240),
 });
 
 export const qaStep = defineStep({
