@@ -263,12 +263,19 @@ export interface ImageChartOptions {
  */
 export function imageChart(o: ImageChartOptions): VlSpec {
   const xs = { domain: [...o.x], nice: false, zero: false };
-  const ys = { domain: [...o.y], nice: false, zero: false, reverse: o.y[0] < o.y[1] };
+  // Vega puts the low end of a y domain at the bottom: reverse it when the top edge is the low one.
+  const ys = {
+    domain: [Math.min(...o.y), Math.max(...o.y)],
+    nice: false,
+    zero: false,
+    reverse: o.y[0] < o.y[1],
+  };
   const layer: VlSpec[] = [{
     data: { values: [{ x: o.x[0], y: o.y[0], url: o.url }] },
     mark: {
       type: "image",
       aria: false, // else Vega copies the whole data: URI into an aria-label
+      smooth: false, // show pixels as pixels
       width: o.width,
       height: o.height,
       align: "left",

@@ -7,7 +7,8 @@
  * of the same scan it adds the comparison (qa/compare.ts).
  *
  * Output folder: `report.md` (figures as `*.svg` beside it), `report.html` (one self-contained
- * page, SVG inline), `frame_*.png` (the raw overlays) and `qa.json` (the counts).
+ * page, SVG inline), `frame_{busiest,median,emptiest}.png` (the raw overlays) and `qa.json`
+ * (the counts).
  *
  * @example
  * ```ts ignore
@@ -297,7 +298,7 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
   );
   for (const c of chosen) {
     const img = images.get(c.frame)!;
-    const file = `frame_${c.label}_${String(c.frame).padStart(5, "0")}`;
+    const file = `frame_${c.label}`; // stable names (the frame number is in the title)
     await Deno.writeFile(`${o.outDir}/${file}.png`, img.png);
     const w = Math.min(720, img.width), h = Math.round((w * img.height) / img.width);
     const marks = tables.length === 2
