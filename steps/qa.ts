@@ -9,7 +9,10 @@
  * Inputs: `scan` (analysis dir with `*.MIDAS.zip` + `hkls.csv`, or the zip), optional `peaks`
  * (a peak-table dir with `Temp/`; default the scan dir's own `Temp/`, i.e. MIDAS's output) and
  * optional `baseline` (a second table). Output `report/`: `report.md` + SVG figures,
- * `report.html` (self-contained), `frame_*.png`, `qa.json`.
+ * `report.html` (self-contained), `frame_{busiest,median,emptiest}.png`, `qa.json`.
+ * Frames are streamed by decode workers with bounded memory; the intensity-over-ω curve reads
+ * at most `maxIntensityFrames` of them (every k-th), so a 1,440-frame 2048² scan reports in
+ * well under a minute on 2 cores (bench/qa_bench.ts).
  *
  * @example
  * ```ts

@@ -149,3 +149,23 @@ Deno.test("srmidas qa -midasZarrDir DIR maps to the scan input", () => {
   const args = parseStepArgs(qaStep, ["-midasZarrDir", "/data/scan"], qaStep.cliAliases);
   assertEquals(args.inputs.scan, ["/data/scan"]);
 });
+
+Deno.test("qa without --peaks reads the scan's own Temp/ (MIDAS output); none is a clear error", async () => {
+  const scan = await Deno.makeTempDir({ prefix: "srm_qa_midas_" });
+  for (const e of Deno.readDirSync(sim.scan)) {
+    if (e.isFile) await Deno.copyFile(`${sim.scan}/${e.name}`, `${scan}/${e.name}`);
+  }
+  let msg = "";
+  try {
+    await qa({ scan });
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(msg.includes(`${scan}/Temp: not found`), msg);
+  await Deno.mkdir(`${scan}/Temp`);
+  await Deno.copyFile(`${peaksDir}/Temp/AllPeaks_PS.bin`, `${scan}/Temp/AllPeaks_PS.bin`);
+  const { dir } = await qa({ scan }, { label: "MIDAS" });
+  const j = JSON.parse(await Deno.readTextFile(`${dir}/qa.json`));
+  assertEquals(j.tables[0].label, "MIDAS");
+  assertEquals(j.tables[0].perFrame, ps.map((f) => f.length / N_PEAK_COLS));
+});
