@@ -90,6 +90,9 @@ export async function runAndReport(
       for (const [id, reports] of Object.entries(res.published)) {
         for (const r of reports) console.log(`  ${id} → ${r.to}`);
       }
+      for (const line of await reportLines(wf, Object.keys(res.outputs), linkDir)) {
+        console.log(line);
+      }
     }
     // Step failures were reported as they happened (✗ lines); no second copy here.
     if (caught) {
@@ -128,6 +131,28 @@ export async function assertWritableDir(dir: string, flag: string): Promise<void
   } catch (e) {
     throw new Error(`${flag} ${dir}: cannot write in ${probe} (${(e as Error).message})`);
   }
+}
+
+/** "open: …" lines for the reports a run made (evaluation, QA): HTML when there is one. */
+async function reportLines(wf: Workflow, ids: string[], linkDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const node of wf.nodes) {
+    if (!ids.includes(node.id)) continue;
+    for (const o of Object.values(node.step.outputs)) {
+      if (o.kind !== "report") continue;
+      for (const f of ["report.html", "report.md"]) {
+        const path = join(linkDir, node.id, o.path, f);
+        try {
+          await Deno.stat(path);
+        } catch {
+          continue;
+        }
+        out.push(`${node.uses === "qa" ? "QA" : node.uses} report (${node.id}): ${path}`);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** Builds the commander program. */

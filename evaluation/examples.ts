@@ -176,6 +176,14 @@ export function srCrop(
   return { data, width: w, height: h, y0: crop.y0, z0: crop.z0, s, patch: best };
 }
 
+/** Detector-pixel edges of a crop, for its panel's axes (pixel centres at integers). */
+export function cropExtent(c: Omit<Crop, "data">): Patch["extent"] {
+  return {
+    x: [c.y0 - 0.5, c.y0 + c.width - 0.5],
+    y: [c.z0 - 0.5, c.z0 + c.height - 0.5],
+  };
+}
+
 /**
  * Picks example pairs: per separation bin of `edges`, the first unresolved and the first
  * resolved pair (in table order), up to `perBin` pairs per bin.
@@ -226,6 +234,7 @@ export function examplePanels(opts: {
       y0: Math.round(yc) - half,
       z0: Math.round(zc) - half,
     };
+    const extent = cropExtent(geom);
     const panels: Patch[] = [];
     const frame = opts.frames?.get(pair.frame);
     if (frame && opts.nY && opts.nZ) {
@@ -236,6 +245,8 @@ export function examplePanels(opts: {
         width: crop.width,
         height: crop.height,
         markers: cropMarkers(crop, truthYZ, opts.runRows(0, pair.frame)),
+        extent,
+        valueTitle: "counts − dark",
       });
     }
     if (opts.srFrames) {
@@ -248,6 +259,8 @@ export function examplePanels(opts: {
         width: geom.width * s,
         height: geom.height * s,
         markers: c ? cropMarkers(geom, truthYZ, opts.runRows(0, pair.frame), s) : [],
+        extent,
+        valueTitle: "SR output",
       });
     }
     opts.runLabels.forEach((label, k) => {
@@ -258,6 +271,8 @@ export function examplePanels(opts: {
         width: geom.width,
         height: geom.height,
         markers: cropMarkers(geom, truthYZ, rows),
+        extent,
+        valueTitle: "model counts",
       });
     });
     const tag = pair.resolved ? "resolved" : "unresolved";

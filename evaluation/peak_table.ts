@@ -99,8 +99,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Frame f's rows (a view, nPeaks_f × 29); empty outside the table. Rows are stored by frame. */
-export function frameRows(t: PeakTable, f: number): Float64Array {
+/** Row range [first, end) of frame f (rows are stored by frame; empty outside the table). */
+export function frameRange(t: PeakTable, f: number): [number, number] {
   // First peak whose frame is ≥ g (binary search; frames ascend).
   const first = (g: number) => {
     let a = 0, b = t.nPeaks;
@@ -111,5 +111,11 @@ export function frameRows(t: PeakTable, f: number): Float64Array {
     }
     return a;
   };
-  return t.rows.subarray(first(f) * N_PEAK_COLS, first(f + 1) * N_PEAK_COLS);
+  return [first(f), first(f + 1)];
+}
+
+/** Frame f's rows (a view, nPeaks_f × 29); empty outside the table. Rows are stored by frame. */
+export function frameRows(t: PeakTable, f: number): Float64Array {
+  const [a, b] = frameRange(t, f);
+  return t.rows.subarray(a * N_PEAK_COLS, b * N_PEAK_COLS);
 }

@@ -1,5 +1,5 @@
 /**
- * The evaluation report: figures (as rasters, encoded by the step) and the Markdown text that
+ * The evaluation report: figures (Vega-Lite specs, rendered to SVG by the step) and the Markdown text that
  * compares one or more runs (e.g. SR ×8 vs the native search) side by side.
  *
  * @example
@@ -19,8 +19,7 @@
  * ```
  * @module
  */
-import { barChart, histogram, lineChart } from "../plot/chart.ts";
-import type { Raster } from "../plot/raster.ts";
+import { barChart, histogramChart, lineChart, type VlSpec } from "../plot/vega.ts";
 import type { Evaluation, EvaluationMetrics, PairBin } from "./metrics.ts";
 import type { PhysicalLimits } from "./physical_limits.ts";
 
@@ -36,9 +35,9 @@ export interface ReportFigure {
   caption: string;
 }
 
-/** A rendered figure, before encoding. */
-export interface FigureImage extends ReportFigure {
-  image: Raster;
+/** A figure before rendering: its Vega-Lite spec (written as `file`, an SVG). */
+export interface FigureSpec extends ReportFigure {
+  spec: VlSpec;
 }
 
 /** Fixed-decimals number, "–" for NaN/undefined. */
@@ -52,7 +51,7 @@ const binName = (b: PairBin) => `[${b.loPx}, ${b.hiPx}) px`;
 /** Error histogram, resolved-fraction curve and per-bin bars for the runs. */
 export function reportFigures(
   runs: readonly { label: string; evaluation: Evaluation }[],
-): FigureImage[] {
+): FigureSpec[] {
   const o = runs[0].evaluation.metrics.options;
   const step = o.matchRadiusPx / 15;
   const edges = Array.from({ length: 16 }, (_, i) => Number((i * step).toFixed(10)));
@@ -60,27 +59,27 @@ export function reportFigures(
   const bins = runs[0].evaluation.metrics.pairs.bins;
   return [
     {
-      file: "localization_error.png",
+      file: "localization_error.svg",
       caption:
         "Localization error of matched truth spots in their own frame (isolated-only stats in the table)",
-      image: histogram({
+      spec: histogramChart({
         title: "Localization error (matched truth spots)",
-        xLabel: "distance to truth (px)",
-        yLabel: "spots",
+        xTitle: "distance to truth (px)",
+        yTitle: "spots",
         edges,
         series: runs.map((r) => ({ label: r.label, values: r.evaluation.errorsPx })),
       }),
     },
     {
-      file: "resolved_vs_separation.png",
+      file: "resolved_vs_separation.svg",
       caption:
         `Fraction of close truth pairs resolved (both within ${o.pairResolvePx} px of a distinct peak) vs separation`,
-      image: lineChart({
+      spec: lineChart({
         title: "Resolved close pairs vs separation",
-        xLabel: "pair separation (px)",
-        yLabel: "fraction resolved",
-        xRange: [0, bins[bins.length - 1].hiPx],
-        yRange: [0, 1.05],
+        xTitle: "pair separation (px)",
+        yTitle: "fraction resolved",
+        xDomain: [0, bins[bins.length - 1].hiPx],
+        yDomain: [0, 1.05],
         series: runs.map((r) => ({
           label: r.label,
           x: curve(r.evaluation).map((b) => (b.loPx + b.hiPx) / 2),
@@ -89,12 +88,13 @@ export function reportFigures(
       }),
     },
     {
-      file: "resolved_pairs.png",
+      file: "resolved_pairs.svg",
       caption: "Resolved fraction per separation bin",
-      image: barChart({
+      spec: barChart({
         title: "Resolved close pairs per separation bin",
-        yLabel: "fraction resolved",
-        yRange: [0, 1.05],
+        xTitle: "pair separation",
+        yTitle: "fraction resolved",
+        yDomain: [0, 1.05],
         categories: bins.map((b) => `${b.loPx}-${b.hiPx} px`),
         series: runs.map((r) => ({
           label: r.label,

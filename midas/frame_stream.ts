@@ -133,27 +133,38 @@ export class FramePipeline {
     }
   }
 
-  /** Yields frames `start … end−1` in order with at most `readAhead` requested ahead. */
-  async *frames(opts: Omit<FrameStreamOptions, "workers"> = {}): AsyncGenerator<StreamedFrame> {
+  /**
+   * Yields frames `start … end−1` (or the ascending stored `indices`, e.g. every k-th frame) in
+   * order with at most `readAhead` requested ahead.
+   */
+  async *frames(
+    opts: Omit<FrameStreamOptions, "workers"> & { indices?: readonly number[] } = {},
+  ): AsyncGenerator<StreamedFrame> {
     const readAhead = Math.max(1, Math.floor(opts.readAhead ?? 4));
     const start = opts.start ?? 0;
     const end = Math.min(opts.end ?? this.nFrames, this.nFrames);
     if (start < 0 || start > end) {
       throw new RangeError(`${this.path}: frame range ${start}…${end} outside 0…${this.nFrames}`);
     }
+    const list = opts.indices ?? Array.from({ length: end - start }, (_, k) => start + k);
+    for (const i of list) {
+      if (!(Number.isInteger(i) && i >= 0 && i < this.nFrames)) {
+        throw new RangeError(`${this.path}: frame ${i} outside 0…${this.nFrames - 1}`);
+      }
+    }
     const nw = this.#workers.length;
     const queue: Promise<ArrayBuffer>[] = [];
-    let next = start;
+    let next = 0;
     const request = () => {
-      const i = next++;
-      const p = this.#workers[i % nw].read(i);
+      const k = next++;
+      const p = this.#workers[k % nw].read(list[k]);
       p.catch(() => {}); // a rejection is observed when that frame is awaited, in order
       queue.push(p);
     };
-    while (next < end && queue.length < readAhead) request();
-    for (let i = start; i < end; i++) {
+    while (next < list.length && queue.length < readAhead) request();
+    for (const i of list) {
       const buf = await queue.shift()!;
-      if (next < end) request();
+      if (next < list.length) request();
       yield { index: i, data: frameView(this.dtype, buf), nZ: this.nZ, nY: this.nY };
     }
   }

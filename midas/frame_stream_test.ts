@@ -34,6 +34,17 @@ Deno.test("streamFrames yields every frame in order from workers, and stops clea
       if (fr.index === 4) break; // generator's finally terminates the worker
     }
     assertEquals(part, [2, 3, 4]);
+    const pipe = await FramePipeline.open(path, { workers: 2 });
+    try {
+      const sparse: number[] = [];
+      for await (const fr of pipe.frames({ indices: [0, 3, 6], readAhead: 2 })) {
+        assertArrayEquals(fr.data, testFrame(fr.index, nZ, nY, 0.5));
+        sparse.push(fr.index);
+      }
+      assertEquals(sparse, [0, 3, 6], "every 3rd frame by indices");
+    } finally {
+      pipe.close();
+    }
     await assertRejects(async () => {
       for await (const _ of streamFrames(`${dir}/missing.zip`)) { /* never */ }
     }, `${dir}/missing.zip`);

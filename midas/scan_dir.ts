@@ -64,6 +64,12 @@ export async function findScanZip(scanDir: string, pick?: string): Promise<strin
   return zips[0];
 }
 
+/** `scan` itself when it is a file, else the path of the scan directory's `*.MIDAS.zip`. */
+export async function findMidasZip(scan: string, pick?: string): Promise<string> {
+  if ((await Deno.stat(scan)).isFile) return scan;
+  return `${scan}/${await findScanZip(scan, pick)}`;
+}
+
 /**
  * The files of an analysis directory that `process` reads, relative to it: the zip, `hkls.csv`
  * and a `ResidualCorrectionMap` stored inside the folder. A scan's cache key covers exactly

@@ -1,18 +1,17 @@
 /**
- * Dependency-free plotting: RGBA rasters, a 5×7 bitmap font, line/histogram/bar charts,
- * image-patch panels with colormaps, and a PNG encoder.
+ * Plotting: charts as SVG through Vega-Lite (vega.ts), images as PNG through fast-png
+ * (png.ts), colormaps, an RGBA raster for markers, and image-patch grids.
  *
  * @example
  * ```ts
- * import { encodePng, lineChart } from "./mod.ts";
- * const png = encodePng(lineChart({ series: [{ label: "a", x: [0, 1], y: [0, 1] }] }));
- * png.length > 0; // true
+ * import { lineChart, renderSvg } from "./mod.ts";
+ * const svg = await renderSvg(lineChart({ series: [{ label: "a", x: [0, 1], y: [0, 1] }] }));
+ * svg.includes("<svg"); // true
  * ```
  * @module
  */
 export * from "./png.ts";
 export * from "./raster.ts";
-export * from "./chart.ts";
+export * from "./vega.ts";
 export * from "./colormap.ts";
 export * from "./patches.ts";
-export { ADVANCE, glyph, GLYPH_H, GLYPH_W, textWidth } from "./font.ts";

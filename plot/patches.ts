@@ -1,25 +1,24 @@
 /**
- * Image-patch panels: a grid of small images (e.g. one row per example, columns x1 → SR → fit),
- * each scaled to the same on-screen cell by nearest-neighbour zoom and coloured by a colormap,
- * with optional point markers (truth, found peaks) and titles.
+ * Image-patch grids: small images (e.g. one row per example, columns x1 → SR → fit), each
+ * upscaled by nearest neighbour to the same on-screen cell, coloured by a colormap, with point
+ * markers (truth ○, peaks ×) drawn into the pixels, then laid out as Vega-Lite
+ * {@link imageChart}s with titles, axes (detector px when `extent` is given) and colour bars.
  *
  * Marker coordinates are in the patch's own pixel frame with pixel centres at integers — the
  * MIDAS convention (x = column, y = row), so an SR patch ×8 takes coordinates ×8 as well.
  *
  * @example
  * ```ts
- * import { patchPanel } from "./patches.ts";
+ * import { patchImage } from "./patches.ts";
  * const data = new Float64Array(9).fill(1);
- * const img = patchPanel({
- *   rows: [{ label: "pair 1.0 px", panels: [{ title: "x1", data, width: 3, height: 3 }] }],
- * });
- * img.width > 0; // true
+ * patchImage({ data, width: 3, height: 3 }, 30).image.width; // 30
  * ```
  * @module
  */
 import { colormap, type ColormapName } from "./colormap.ts";
-import { textWidth } from "./font.ts";
+import { encodePng } from "./png.ts";
 import { Raster } from "./raster.ts";
+import { imageChart, pngDataUri, type VlSpec } from "./vega.ts";
 
 /** A point drawn over a patch. */
 export interface PatchMarker {
@@ -38,9 +37,13 @@ export interface Patch {
   width: number;
   height: number;
   markers?: readonly PatchMarker[];
+  /** Data coordinates of the left/right and top/bottom edges (e.g. detector px) for the axes. */
+  extent?: { x: readonly [number, number]; y: readonly [number, number] };
+  /** Colour-bar title (what the values are, with units); default "value". */
+  valueTitle?: string;
 }
 
-/** One row of the grid with an optional label drawn at its left. */
+/** One row of the grid with an optional label (prefixed to its first title). */
 export interface PatchRow {
   label?: string;
   panels: readonly Patch[];
@@ -55,62 +58,41 @@ export interface PatchPanelSpec {
   colormap?: ColormapName;
 }
 
-const INK = 0x222222;
-const S = 2; // font scale
-const CH = 7 * S;
+/** Colour of NaN pixels (outside the detector or the SR patch). */
+export const NAN_COLOR = 0xeeeeee;
 
-/** Renders the grid; every patch is scaled min → max of its own pixels. */
-export function patchPanel(spec: PatchPanelSpec): Raster {
-  const cell = spec.cellPx ?? 160;
-  const cmap = spec.colormap ?? "viridis";
-  const nCols = Math.max(1, ...spec.rows.map((r) => r.panels.length));
-  const labelW = Math.max(0, ...spec.rows.map((r) => textWidth(r.label ?? "") * S)) +
-    (spec.rows.some((r) => r.label) ? 16 : 0);
-  const gap = 12, rowH = cell + CH + 10 + gap;
-  const top = spec.title ? CH + 24 : 8;
-  const W = 8 + labelW + nCols * (cell + gap);
-  const H = top + spec.rows.length * rowH + 4;
-  const r = new Raster(W, H);
-  if (spec.title) r.text(W / 2, 10, spec.title, INK, { scale: S, align: "center" });
-  spec.rows.forEach((row, ri) => {
-    const y0 = top + ri * rowH;
-    if (row.label) r.text(8, y0 + CH + 8 + cell / 2 - CH / 2, row.label, INK, { scale: S });
-    row.panels.forEach((p, ci) => {
-      if (p.data.length !== p.width * p.height) {
-        throw new Error(
-          `patchPanel: row ${ri} panel ${ci} has ${p.data.length} values, expected ${p.width}×${p.height}`,
-        );
-      }
-      const x0 = 8 + labelW + ci * (cell + gap);
-      if (p.title) r.text(x0 + cell / 2, y0, p.title, INK, { scale: S, align: "center" });
-      drawPatch(r, p, x0, y0 + CH + 8, cell, cmap);
-    });
-  });
-  return r;
-}
-
-function drawPatch(r: Raster, p: Patch, x0: number, y0: number, cell: number, cmap: ColormapName) {
+/**
+ * The patch as an RGBA raster `cell` px on its long side (nearest-neighbour zoom), scaled
+ * min → max of its finite pixels, with its markers; returns the range used.
+ */
+export function patchImage(
+  p: Patch,
+  cell: number,
+  cmap: ColormapName = "viridis",
+): { image: Raster; lo: number; hi: number } {
+  if (p.data.length !== p.width * p.height) {
+    throw new Error(`patchImage: ${p.data.length} values, expected ${p.width}×${p.height}`);
+  }
   let lo = Infinity, hi = -Infinity;
   for (let i = 0; i < p.data.length; i++) {
     const v = p.data[i];
-    if (Number.isFinite(v)) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
+    if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   }
+  if (!(lo <= hi)) [lo, hi] = [0, 1];
   const range = hi > lo ? hi - lo : 1;
   const z = cell / Math.max(p.width, p.height);
-  for (let yy = 0; yy < Math.round(p.height * z); yy++) {
+  const W = Math.max(1, Math.round(p.width * z)), H = Math.max(1, Math.round(p.height * z));
+  const r = new Raster(W, H);
+  for (let yy = 0; yy < H; yy++) {
     const row = Math.min(p.height - 1, Math.floor(yy / z));
-    for (let xx = 0; xx < Math.round(p.width * z); xx++) {
-      const col = Math.min(p.width - 1, Math.floor(xx / z));
-      r.set(x0 + xx, y0 + yy, colormap(cmap, (p.data[row * p.width + col] - lo) / range));
+    for (let xx = 0; xx < W; xx++) {
+      const v = p.data[row * p.width + Math.min(p.width - 1, Math.floor(xx / z))];
+      r.set(xx, yy, Number.isFinite(v) ? colormap(cmap, (v - lo) / range) : NAN_COLOR);
     }
   }
-  r.strokeRect(x0 - 1, y0 - 1, Math.round(p.width * z) + 2, Math.round(p.height * z) + 2, INK);
   for (const m of p.markers ?? []) {
-    const cx = x0 + (m.x + 0.5) * z, cy = y0 + (m.y + 0.5) * z;
-    if (cx < x0 || cy < y0 || cx > x0 + p.width * z || cy > y0 + p.height * z) continue;
+    const cx = (m.x + 0.5) * z, cy = (m.y + 0.5) * z;
+    if (cx < 0 || cy < 0 || cx > W || cy > H) continue;
     const c = m.color ?? (m.shape === "circle" ? 0xffffff : 0xff3030);
     if (m.shape === "circle") {
       r.circle(cx, cy, 5, c);
@@ -120,4 +102,29 @@ function drawPatch(r: Raster, p: Patch, x0: number, y0: number, cell: number, cm
       r.cross(cx + 1, cy, 4, c);
     }
   }
+  return { image: r, lo, hi };
+}
+
+/** The grid as a Vega-Lite spec: one row of image charts per {@link PatchRow}. */
+export function patchPanel(spec: PatchPanelSpec): VlSpec {
+  const cell = spec.cellPx ?? 160;
+  const rows = spec.rows.map((row) => ({
+    hconcat: row.panels.map((p, i) => {
+      const { image, lo, hi } = patchImage(p, cell, spec.colormap);
+      const title = [i === 0 ? row.label : undefined, p.title].filter(Boolean).join(": ");
+      const ext = p.extent ?? { x: [0, p.width] as const, y: [0, p.height] as const };
+      return imageChart({
+        title,
+        url: pngDataUri(encodePng(image)),
+        x: ext.x,
+        y: ext.y,
+        xTitle: p.extent ? "y (px)" : undefined,
+        yTitle: p.extent ? "z (px)" : undefined,
+        width: image.width,
+        height: image.height,
+        colorBar: { title: p.valueTitle ?? "value", lo, hi, scheme: spec.colormap ?? "viridis" },
+      });
+    }),
+  }));
+  return { ...(spec.title ? { title: spec.title } : {}), vconcat: rows };
 }

@@ -1,22 +1,18 @@
 /**
- * A mutable RGBA raster with the few drawing primitives the charts need: rectangles, lines,
- * circles, crosses and bitmap text (horizontal or rotated a quarter turn for y-axis labels).
- * Colours are 0xRRGGBB numbers; everything is opaque. Drawing outside the raster is clipped.
+ * A mutable RGBA raster with the few drawing primitives image figures need: rectangles,
+ * lines, circles and crosses (markers drawn into patches). Colours are 0xRRGGBB numbers;
+ * everything is opaque. Drawing outside the raster is clipped.
  *
  * @example
  * ```ts
  * import { Raster } from "./raster.ts";
  * const r = new Raster(40, 20, 0xffffff);
- * r.text(2, 2, "1.5 px", 0x000000);
+ * r.cross(10, 10, 3, 0xff0000);
  * r.pixel(0, 0); // 0xffffff
  * ```
  * @module
  */
-import { ADVANCE, glyph, GLYPH_H, GLYPH_W, textWidth } from "./font.ts";
 import type { RgbaImage } from "./png.ts";
-
-/** Horizontal anchor of a text run. */
-export type TextAlign = "left" | "center" | "right";
 
 /** An opaque RGBA raster. */
 export class Raster implements RgbaImage {
@@ -56,14 +52,6 @@ export class Raster implements RgbaImage {
     for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) this.set(xx, yy, color);
   }
 
-  /** Outline of the rectangle [x, x+w) × [y, y+h). */
-  strokeRect(x: number, y: number, w: number, h: number, color: number): void {
-    this.fillRect(x, y, w, 1, color);
-    this.fillRect(x, y + h - 1, w, 1, color);
-    this.fillRect(x, y, 1, h, color);
-    this.fillRect(x + w - 1, y, 1, h, color);
-  }
-
   /** Straight line (Bresenham) of `thickness` px (square pen). */
   line(x0: number, y0: number, x1: number, y1: number, color: number, thickness = 1): void {
     x0 = Math.round(x0);
@@ -90,13 +78,6 @@ export class Raster implements RgbaImage {
     }
   }
 
-  /** Dashed horizontal line at row y from x0 to x1. */
-  dashedHLine(x0: number, x1: number, y: number, color: number, dash = 3): void {
-    for (let x = Math.round(x0); x <= x1; x++) {
-      if (Math.floor((x - x0) / dash) % 2 === 0) this.set(x, y, color);
-    }
-  }
-
   /** Circle outline of radius r (px) centred at (cx, cy). */
   circle(cx: number, cy: number, r: number, color: number): void {
     const n = Math.max(16, Math.ceil(2 * Math.PI * r * 2));
@@ -110,43 +91,5 @@ export class Raster implements RgbaImage {
   cross(cx: number, cy: number, s: number, color: number): void {
     this.line(cx - s, cy - s, cx + s, cy + s, color);
     this.line(cx - s, cy + s, cx + s, cy - s, color);
-  }
-
-  /**
-   * Draws `text` with its top edge at y and its `align` edge at x, each font pixel a
-   * `scale`×`scale` block. With `rotate` the run is turned a quarter turn counter-clockwise
-   * (reads bottom to top, for y-axis labels): x is then its left edge and y its `align` point.
-   */
-  text(
-    x: number,
-    y: number,
-    text: string,
-    color: number,
-    opts: { scale?: number; align?: TextAlign; rotate?: boolean } = {},
-  ): void {
-    const s = opts.scale ?? 1;
-    const w = textWidth(text) * s;
-    const shift = opts.align === "center" ? w / 2 : opts.align === "right" ? w : 0;
-    for (let i = 0; i < text.length; i++) {
-      const cols = glyph(text[i]);
-      for (let cx = 0; cx < GLYPH_W; cx++) {
-        for (let cy = 0; cy < GLYPH_H; cy++) {
-          if (!((cols[cx] >> cy) & 1)) continue;
-          const u = i * ADVANCE * s + cx * s - shift, v = cy * s;
-          if (opts.rotate) this.fillRect(x + v, y - u - s, s, s, color);
-          else this.fillRect(x + u, y + v, s, s, color);
-        }
-      }
-    }
-  }
-
-  /** Copies `src` with its top-left corner at (x, y) (clipped). */
-  blit(src: RgbaImage, x: number, y: number): void {
-    for (let yy = 0; yy < src.height; yy++) {
-      for (let xx = 0; xx < src.width; xx++) {
-        const o = (yy * src.width + xx) * 4;
-        this.set(x + xx, y + yy, (src.data[o] << 16) | (src.data[o + 1] << 8) | src.data[o + 2]);
-      }
-    }
   }
 }

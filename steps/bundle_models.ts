@@ -2,7 +2,7 @@
  * Step `bundle-models` (issue #7): gathers trained models into the layout `process` and the
  * repository's `models/` use — one folder per key (`x1_x2/`, `x2_x4/`, `x4_x8/`, `x1_x8/`) with
  * `model.onnx`, the card `model.json` (plus provenance and, when given, the evaluation),
- * `train_log.tsv`, `training_curve.png` and a human-readable `README.md` — and a top-level
+ * `train_log.tsv`, `training_curve.svg` and a human-readable `README.md` — and a top-level
  * `README.md` with the evaluation table. The output is what `process --in models=…` reads and
  * what a campaign ships by copying it into `models/`.
  *
@@ -23,8 +23,7 @@ import { type ModelCard, readModelCard } from "../nn/model_card.ts";
 import type { EpochMetrics } from "../nn/trainer.ts";
 import { formatReport, readReportMetrics, type ReportRun } from "../evaluation/report.ts";
 import { MODEL_KEYS, type ModelKey, modelKeyFor } from "../models/mod.ts";
-import { lineChart } from "../plot/chart.ts";
-import { encodePng } from "../plot/png.ts";
+import { lineChart, renderSvg } from "../plot/vega.ts";
 
 /** Parameters of {@link bundleModelsStep}. */
 export const bundleModelsParams = v.object({
@@ -99,7 +98,10 @@ export const bundleModelsStep = defineStep({
       };
       await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(full, null, 2) + "\n");
       if (history.length > 0) {
-        await Deno.writeFile(`${dir}/training_curve.png`, encodePng(trainingCurve(key, history)));
+        await Deno.writeTextFile(
+          `${dir}/training_curve.svg`,
+          await renderSvg(trainingCurve(key, history)),
+        );
       }
       await Deno.writeTextFile(`${dir}/README.md`, modelReadme(key, full, history, evaluation));
       bundled.push({ key, card: full, history });
@@ -152,14 +154,14 @@ function summarize(r: ReportRun) {
 
 function trainingCurve(key: string, history: readonly EpochMetrics[]) {
   const x = history.map((_, i) => i + 1);
-  const finite = (y: number) => (Number.isFinite(y) && y > 0 ? Math.log10(y) : NaN);
   return lineChart({
     title: `${key}: loss per epoch`,
-    xLabel: "epoch",
-    yLabel: "log10 loss",
+    xTitle: "epoch",
+    yTitle: "loss (log scale)",
+    yLog: true,
     series: [
-      { label: "train", x, y: history.map((m) => finite(m.trainLoss)) },
-      { label: "validation", x, y: history.map((m) => finite(m.valLoss)) },
+      { label: "train", x, y: history.map((m) => m.trainLoss) },
+      { label: "validation", x, y: history.map((m) => m.valLoss) },
     ],
   });
 }
@@ -213,7 +215,7 @@ function modelReadme(
     "",
     ...cardLines(card, history),
     "",
-    ...(history.length ? ["![training curve](training_curve.png)", ""] : []),
+    ...(history.length ? ["![training curve](training_curve.svg)", ""] : []),
     "Provenance (campaign parameters) is in `model.json` field `provenance`; the exact training",
     "arguments in field `args`.",
     ...evaluationLines(evaluation, "Evaluation of the bundle this model belongs to"),

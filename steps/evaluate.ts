@@ -1,6 +1,6 @@
 /**
  * Step `evaluate` (issue #6): compares a peak table with a simulation's truth and writes a
- * Markdown report with PNG figures and `metrics.json`.
+ * Markdown report with SVG figures and `metrics.json`.
  *
  * Inputs: `peaks` (a MIDAS peak-table directory with `Temp/AllPeaks_PS.bin` or `_PS.csv`),
  * `truth` (truth.tsv), optionally `baseline` (a second peak table, e.g. the native search,
@@ -8,7 +8,8 @@
  * x1 crops of the example patches). When `peaks` kept its SR patches (`process --saveSRpatches`:
  * `SR_out/SR_patches/`), each example row also shows the SR patch of the pair, so it reads
  * x1 → SR → fit. Output `report/`: `report.md`, `metrics.json`
- * (`{ runs: [{ label, metrics }] }`, NaN written as null) and the PNGs the report links.
+ * (`{ runs: [{ label, metrics }] }`, NaN written as null) and the SVG figures the report links
+ * (charts by Vega-Lite; patch images inside them are PNG).
  * Metric definitions: evaluation/metrics.ts.
  *
  * @example
@@ -18,7 +19,7 @@ import { evaluateStep } from "./evaluate.ts";
  * ```
  * @module
  */
-import { findScanZip } from "../midas/scan_dir.ts";
+import { findMidasZip } from "../midas/scan_dir.ts";
 import * as v from "valibot";
 import { defineStep } from "../engine/step.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
@@ -26,7 +27,7 @@ import { examplePanels, pickExamplePairs } from "../evaluation/examples.ts";
 import { evaluatePeaks, type Evaluation } from "../evaluation/metrics.ts";
 import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluation/peak_table.ts";
 import {
-  type FigureImage,
+  type FigureSpec,
   formatReport,
   reportFigures,
   writeReportMetrics,
@@ -37,7 +38,7 @@ import { noiseModelFromScan, simulatorNoise } from "../synthesis/noise_model.ts"
 import { parseTruthTsv, type TruthRow } from "../synthesis/truth.ts";
 import { parseTruthTable, type TruthSpots } from "../evaluation/truth_table.ts";
 import { patchPanel } from "../plot/patches.ts";
-import { encodePng } from "../plot/png.ts";
+import { renderSvg } from "../plot/vega.ts";
 
 const positive = v.pipe(v.number(), v.gtValue(0));
 
@@ -87,7 +88,7 @@ export const evaluateStep = defineStep({
     scan: { kind: "scan", optional: true, description: "scan directory or .MIDAS.zip (x1 crops)" },
   },
   outputs: {
-    report: { kind: "report", path: "report", description: "report.md, metrics.json, PNGs" },
+    report: { kind: "report", path: "report", description: "report.md, metrics.json, SVG figures" },
   },
   module: import.meta.url,
   async run(ctx) {
@@ -119,7 +120,7 @@ export const evaluateStep = defineStep({
 
     const dir = ctx.output("report");
     await Deno.mkdir(dir, { recursive: true });
-    const figures: FigureImage[] = reportFigures(runs);
+    const figures: FigureSpec[] = reportFigures(runs);
     const notes: string[] = [];
     if (p.examplePairs > 0) {
       const examples = await exampleFigure(
@@ -133,7 +134,7 @@ export const evaluateStep = defineStep({
       );
       if (examples) figures.push(examples);
     }
-    for (const f of figures) await Deno.writeFile(`${dir}/${f.file}`, encodePng(f.image));
+    for (const f of figures) await Deno.writeTextFile(`${dir}/${f.file}`, await renderSvg(f.spec));
     const limits = p.physicalLimits
       ? await limitsOf(ctx.inputs.truth, ctx.inputs.scan, truth, runs, p, notes)
       : undefined;
@@ -198,7 +199,7 @@ async function limitsOf(
       noise,
     });
   }
-  const zip = await openMidasZip(await findZip(scan));
+  const zip = await openMidasZip(await findMidasZip(scan));
   try {
     const { nY, nZ } = zip;
     const params = await zip.params();
@@ -245,7 +246,7 @@ async function exampleFigure(
   tables: readonly { table: PeakTable }[],
   p: v.InferOutput<typeof evaluateParams>,
   notes: string[],
-): Promise<FigureImage | undefined> {
+): Promise<FigureSpec | undefined> {
   const m0 = runs[0].evaluation.metrics;
   const edges = m0.options.pairBinEdgesPx;
   const perBin = Math.max(1, Math.ceil(p.examplePairs / (edges.length - 1)));
@@ -257,7 +258,7 @@ async function exampleFigure(
   let frames: Map<number, Float64Array> | undefined;
   let nY = 0, nZ = 0;
   if (scan) {
-    const zipPath = await findZip(scan);
+    const zipPath = await findMidasZip(scan);
     const zip = await openMidasZip(zipPath);
     try {
       nY = zip.nY;
@@ -310,14 +311,8 @@ async function exampleFigure(
     ? `x1 crop, SRx${srFrames.s} patch and fitted models`
     : "x1 crop and fitted models";
   return {
-    file: "example_patches.png",
+    file: "example_patches.svg",
     caption: `Example close pairs: ${what} (○ truth, × peaks); row labels judge ${runs[0].label}`,
-    image: patchPanel({ title: `Close pairs: ${what}`, rows }),
+    spec: patchPanel({ title: `Close pairs: ${what}`, rows }),
   };
-}
-
-/** `scan` itself when it is a file, else the single `*.MIDAS.zip` inside it. */
-async function findZip(scan: string): Promise<string> {
-  if ((await Deno.stat(scan)).isFile) return scan;
-  return `${scan}/${await findScanZip(scan)}`;
 }

@@ -3,7 +3,7 @@ import { writeMidasZip } from "../midas/zip_writer.ts";
 import { assert, assertClose, assertEquals } from "../evaluation/_test_util.ts";
 import { FIXTURE_TRUTH_TSV, fixturePeakFrames, frameOf, peakRow } from "../evaluation/fixture.ts";
 import { writeNpy } from "../nn/io/npy.ts";
-import { decodePng } from "../plot/_test_util.ts";
+import { svgPngImages } from "../plot/_test_util.ts";
 import { testContext } from "../engine/test_context.ts";
 import { evaluateStep } from "./evaluate.ts";
 import { simulateStep } from "./simulate.ts";
@@ -76,19 +76,18 @@ Deno.test("evaluate shows the saved SR patch between the x1 crop and the fit", a
 
     const md = await Deno.readTextFile(`${dir}/sr/report/report.md`);
     assert(md.includes("x1 crop, SRx4 patch and fitted models"), "caption names the SR panel");
-    const plain = decodePng(await Deno.readFile(`${dir}/plain/report/example_patches.png`));
-    const png = decodePng(await Deno.readFile(`${dir}/sr/report/example_patches.png`));
-    // One more 160 px cell + 12 px gap per row: columns x1, SRx4, fit SR.
-    assertEquals(png.width - plain.width, 172, "one SR column");
-    assertEquals(png.height, plain.height);
-    // The SR cell of row 0 starts at 8 + label width + one column; the label width is what the
-    // total width leaves: W = 8 + labelW + 3·172.
-    const x0 = png.width - 3 * 172 + 172, y0 = 38 + 14 + 8, z = 160 / 60;
+    const plain = svgPngImages(await Deno.readTextFile(`${dir}/plain/report/example_patches.svg`));
+    const imgs = svgPngImages(await Deno.readTextFile(`${dir}/sr/report/example_patches.svg`));
+    // One more panel per row: columns x1, SRx4, fit SR (plain: x1, fit SR).
+    assertEquals(imgs.length * 2, plain.length * 3, "one SR panel per row");
+    const png = imgs[1]; // row 0's SR panel: the 15² crop at ×4 = 60², shown at 160 px
+    assertEquals([png.width, png.height], [160, 160], "SR panel size");
+    const z = 160 / 60;
     // Frame 1's peak (20.2, 20) in the crop from (13, 13) at ×4: SR (30.3, 29.5) on the 60² grid.
-    const cx = x0 + (30.3 + 0.5) * z, cy = y0 + (29.5 + 0.5) * z;
+    const cx = (30.3 + 0.5) * z, cy = (29.5 + 0.5) * z;
     let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    for (let y = y0; y < y0 + 160; y++) {
-      for (let x = x0; x < x0 + 160; x++) {
+    for (let y = 0; y < png.height; y++) {
+      for (let x = 0; x < png.width; x++) {
         const o = 4 * (y * png.width + x);
         if (png.data[o] === 0xff && png.data[o + 1] === 0x30 && png.data[o + 2] === 0x30) {
           [minX, maxX] = [Math.min(minX, x), Math.max(maxX, x)];
@@ -105,7 +104,7 @@ Deno.test("evaluate shows the saved SR patch between the x1 crop and the fit", a
   }
 });
 
-Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", async () => {
+Deno.test("evaluate step writes report.md, metrics.json and SVG figures with axis titles", async () => {
   const dir = await Deno.makeTempDir({ prefix: "srmidas_eval_" });
   try {
     await Deno.mkdir(`${dir}/peaks/Temp`, { recursive: true });
@@ -141,7 +140,7 @@ Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", asyn
     assert(md.includes("| precision | 0.889 (8/9) |"), "precision row");
     assert(md.includes("| unmatched peaks: split / spurious | 0 / 1 | 0 / 0 |"), "split row");
     assert(md.includes("| [1, 2) px | 1 / 1 (100.0 %) | 0 / 1 (0.0 %) |"), "pair row");
-    assert(md.includes("![") && md.includes("(example_patches.png)"), "patch figure linked");
+    assert(md.includes("![") && md.includes("(example_patches.svg)"), "patch figure linked");
     const metrics = JSON.parse(await Deno.readTextFile(`${out}/report/metrics.json`));
     assertClose(metrics.runs[0].metrics.recall, 7 / 9);
     assertClose(metrics.runs[0].metrics.localizationPx.all.median, 0.2);
@@ -149,15 +148,22 @@ Deno.test("evaluate step writes report.md, metrics.json and readable PNGs", asyn
     assertEquals(progress, [1, 2]);
     for (
       const f of [
-        "localization_error.png",
-        "resolved_vs_separation.png",
-        "resolved_pairs.png",
-        "example_patches.png",
+        "localization_error.svg",
+        "resolved_vs_separation.svg",
+        "resolved_pairs.svg",
+        "example_patches.svg",
       ]
     ) {
-      const png = decodePng(await Deno.readFile(`${out}/report/${f}`));
-      assert(png.width > 100 && png.height > 100, `${f} size`);
+      const svg = await Deno.readTextFile(`${out}/report/${f}`);
+      const w = Number(/<svg[^>]* width="(\d+)"/.exec(svg)?.[1]);
+      assert(svg.startsWith("<svg") && w > 300, `${f}: an SVG document (width ${w})`);
+      assert(
+        /<text[^>]*>[^<]*(px|spots|fraction|counts)/.test(svg),
+        `${f}: axis titles with units`,
+      );
     }
+    const patches = svgPngImages(await Deno.readTextFile(`${out}/report/example_patches.svg`));
+    assert(patches.length >= 2 && patches.every((p) => p.width >= 100), "patch images embedded");
   } finally {
     if (Deno.env.get("KEEP_EVAL")) console.log(dir);
     else await Deno.remove(dir, { recursive: true });

@@ -50,6 +50,10 @@ export const STEP_MODULES: Record<string, { module: string; summary: string }> =
     module: "./evaluate.ts",
     summary: "compare a peak table with a simulation's truth",
   },
+  "qa": {
+    module: "./qa.ts",
+    summary: "QA report of a peak search on a real scan (no truth): peaks over the detector",
+  },
 };
 
 /** Names of the steps whose modules exist in this checkout. */
