@@ -15,6 +15,8 @@ export interface Task {
   stepName: string;
   /** `file:` URL of the module that exports the step. */
   stepModule: string;
+  /** The cache key the attempt computes (batch executors record it for `status` and `plan`). */
+  key?: string;
   params: unknown;
   inputs: Record<string, string | string[] | undefined>;
   outDir: string;

@@ -394,6 +394,7 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         stepId: node.id,
         stepName: node.step.name,
         stepModule: node.step.module ?? "",
+        key,
         params: node.params,
         inputs: paths,
         outDir: staging,

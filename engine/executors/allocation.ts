@@ -15,19 +15,12 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { EventInit } from "../events.ts";
 import { defaultConfig, type Executor, type Task, type TaskHandle } from "../executor.ts";
 import type { Resources } from "../resources.ts";
-import {
-  followJobLog,
-  jobStatusOf,
-  parseScontrol,
-  readExitFile,
-  renderBatchScript,
-  sh,
-  TERMINAL,
-} from "./slurm.ts";
+import { followJobLog, queryJobs, readExitFile, renderBatchScript, sh, TERMINAL } from "./slurm.ts";
+import { recordJob } from "./jobs.ts";
 
 /** Options of {@link AllocationExecutor}. */
 export interface AllocationOptions {
@@ -65,8 +58,7 @@ export class AllocationExecutor implements Executor {
   async #allocation(): Promise<string> {
     if (this.#job) {
       const id = await this.#job;
-      const q = await sh("scontrol", ["show", "job", "-o", id]);
-      const state = q.ok ? jobStatusOf(parseScontrol(q.out)).state : "GONE";
+      const state = await jobState(id);
       if (!TERMINAL.has(state) && state !== "GONE" && !(await exists(join(this.dir, "stop")))) {
         return id;
       }
@@ -117,6 +109,7 @@ export class AllocationExecutor implements Executor {
     const base = join(this.dir, "running", name);
     let cancelled = false;
     let jobId = "";
+    let unrecord = async () => {};
     const done = (async () => {
       jobId = await this.#allocation();
       emit({
@@ -129,6 +122,13 @@ export class AllocationExecutor implements Executor {
       const tmp = join(this.dir, `${name}.tmp`);
       await Deno.writeTextFile(tmp, JSON.stringify(task));
       await Deno.rename(tmp, join(this.dir, "todo", `${name}.task.json`));
+      unrecord = await recordJob(this.dir, name, {
+        jobId,
+        executor: this.name,
+        stepId: task.stepId,
+        key: task.key ?? basename(task.checkpointDir),
+        log: `${base}.log`,
+      });
       const { follower: follow, tail } = followJobLog(`${base}.log`, task.stepId, emit);
       for (let i = 0;; i++) {
         await new Promise((r) =>
@@ -149,8 +149,7 @@ export class AllocationExecutor implements Executor {
           );
         }
         if (i % 10 === 9) {
-          const q = await sh("scontrol", ["show", "job", "-o", jobId]);
-          const st = q.ok ? jobStatusOf(parseScontrol(q.out)).state : "GONE";
+          const st = await jobState(jobId);
           if (TERMINAL.has(st) || st === "GONE") {
             await Deno.remove(join(this.dir, "todo", `${name}.task.json`)).catch(() => {});
             throw new Error(
@@ -161,7 +160,7 @@ export class AllocationExecutor implements Executor {
           }
         }
       }
-    })();
+    })().finally(() => unrecord());
     return {
       done,
       cancel: () => {
@@ -182,6 +181,12 @@ export class AllocationExecutor implements Executor {
     await Deno.mkdir(this.dir, { recursive: true });
     await Deno.writeTextFile(join(this.dir, "stop"), "");
   }
+}
+
+/** The job's state; GONE once Slurm forgot it, UNKNOWN when the scheduler did not answer. */
+async function jobState(id: string): Promise<string> {
+  const q = await queryJobs([id]);
+  return q ? q.get(id)?.state ?? "GONE" : "UNKNOWN";
 }
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);

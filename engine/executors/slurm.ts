@@ -1,13 +1,17 @@
 /**
  * Runs each step attempt as a Slurm batch job, through the cluster's own commands: `sbatch
- * --parsable` submits, `scontrol show job` polls, `scancel` cancels. The job runs the same
- * worker as the local executor (engine/worker_main.ts `--task <file>`), so steps cannot tell the
- * difference; the store must be on a filesystem the compute nodes share.
+ * --parsable` submits, `squeue` polls (one call per poll cycle for all of a run's jobs, see
+ * {@link JobPoller}), `scancel` cancels. The job runs the same worker as the local executor
+ * (engine/worker_main.ts `--task <file>`), so steps cannot tell the difference; the store must be
+ * on a filesystem the compute nodes share.
  *
  * Every attempt leaves, under `dir`: the task (`<base>.task.json`), the batch script
  * (`<base>.sbatch`), the job's log (`<base>.<jobid>.log`, the worker's events and stderr) and an
- * exit file written by the job's own wrapper (`<base>.<jobid>.exit`: `<code> <interrupted>`),
- * which is trusted over the scheduler's view (it survives the job's purge from `scontrol`).
+ * exit file written by the job's own wrapper (`<base>.<jobid>.exit`: `<code> <interrupted>
+ * <start> <end>`, times in epoch seconds), which is trusted over the scheduler's view (it
+ * survives the job's purge from the controller). While a job is queued or running,
+ * `<dir>/jobs/<jobid>.json` names its step and key (engine/executors/jobs.ts), which is how
+ * `srmidas status` and `plan` show in-flight jobs.
  *
  * A job the scheduler ends early (preempted, node failure, walltime, or cancelled by someone
  * else) is resubmitted up to `maxRetries` times and resumes from the step's checkpoint
@@ -23,10 +27,11 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { EventInit } from "../events.ts";
 import { defaultConfig, type Executor, type Task, type TaskHandle, WORKER } from "../executor.ts";
 import { mergeResources, type Resources, walltimeSeconds } from "../resources.ts";
+import { recordJob } from "./jobs.ts";
 
 /** Options of {@link SlurmExecutor}. */
 export interface SlurmOptions {
@@ -34,7 +39,7 @@ export interface SlurmOptions {
   dir: string;
   /** Overrides applied to every step (the CLI's `--resource`), over the step's own. */
   resources?: Resources;
-  /** Seconds between polls of a job (default 2). */
+  /** Seconds between polls of the scheduler (default 2; the first polls of a new job are quicker). */
   pollSec?: number;
   /** Resubmissions after preemption, node failure, walltime or an outside cancel (default 3). */
   maxRetries?: number;
@@ -64,18 +69,6 @@ export const TERMINAL = new Set([
 /** States that say the scheduler, not the step, ended the job: worth resubmitting. */
 const INTERRUPTED = new Set(["CANCELLED", "TIMEOUT", "PREEMPTED", "NODE_FAIL", "BOOT_FAIL"]);
 
-/** Fields of `scontrol show job -o <id>` (one line of `Key=Value` pairs). */
-export function parseScontrol(line: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  // Values may contain spaces only in a few fields (Command, WorkDir, Std*); keys are CamelCase
-  // words (some with '/' or ':'), so split before each ` Key=`.
-  for (const part of line.trim().split(/ (?=[A-Za-z][\w/:]*=)/)) {
-    const eq = part.indexOf("=");
-    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
-}
-
 /** A job's state as the executor needs it. */
 export interface JobStatus {
   state: string;
@@ -85,15 +78,99 @@ export interface JobStatus {
   reason?: string;
 }
 
-/** Reads the state out of `scontrol show job -o` text (`JobState=CANCELLED by 0` → CANCELLED). */
-export function jobStatusOf(fields: Record<string, string>): JobStatus {
-  const [code, sig] = (fields.ExitCode ?? "").split(":").map(Number);
-  return {
-    state: (fields.JobState ?? "UNKNOWN").split(/\s/)[0],
-    exitCode: Number.isFinite(code) ? code : undefined,
-    signal: Number.isFinite(sig) ? sig : undefined,
-    reason: fields.Reason && fields.Reason !== "None" ? fields.Reason : undefined,
-  };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The `squeue --Format` fields one poll reads, `|`-separated. */
+const SQUEUE_FORMAT = "JobID:|,State:|,Reason:|,exit_code:|";
+
+/**
+ * Job states out of `squeue -h -O JobID:|,State:|,Reason:|,exit_code:|` lines. squeue's
+ * exit_code is the raw wait status (`3 << 8` for exit 3; the low bits are the signal).
+ */
+export function parseSqueue(text: string): Map<string, JobStatus> {
+  const out = new Map<string, JobStatus>();
+  for (const line of text.split("\n")) {
+    const [id, state, reason, code] = line.trim().split("|");
+    if (!id || !state) continue;
+    const raw = Number(code);
+    const known = code !== undefined && code !== "" && Number.isFinite(raw);
+    out.set(id, {
+      state: state.split(/\s/)[0],
+      exitCode: known ? raw >> 8 : undefined,
+      signal: known ? raw & 0x7f : undefined,
+      reason: reason && reason !== "None" ? reason : undefined,
+    });
+  }
+  return out;
+}
+
+/**
+ * Asks the scheduler about several jobs in one `squeue` call (finished jobs too, while the
+ * controller remembers them). A job missing from the answer is one Slurm no longer knows;
+ * `undefined` means the scheduler did not answer (try again later).
+ */
+export async function queryJobs(
+  ids: readonly string[],
+): Promise<Map<string, JobStatus> | undefined> {
+  if (ids.length === 0) return new Map();
+  const r = await sh("squeue", ["-h", "-t", "all", "-j", ids.join(","), "-O", SQUEUE_FORMAT]);
+  if (r.ok) return parseSqueue(r.out);
+  // Every id unknown: squeue fails instead of printing nothing.
+  if (/Invalid job id/i.test(r.err)) return new Map();
+  return undefined;
+}
+
+/**
+ * One scheduler query per poll cycle for every job being watched, however many: each watcher
+ * asks for its job's next status and all answers come from the same `squeue` call. Polls
+ * quickly after a new job arrives (most short steps end within seconds), then every `pollMs`.
+ */
+export class JobPoller {
+  #waiting = new Map<string, ((s: JobStatus | null | undefined) => void)[]>();
+  #looping = false;
+  #cycle = 0;
+  /** Scheduler queries made so far. */
+  queries = 0;
+  constructor(
+    readonly pollMs: number,
+    readonly query: typeof queryJobs = queryJobs,
+  ) {}
+
+  /**
+   * The job's status at the next poll cycle: null when the scheduler answered without it (it no
+   * longer knows the job), undefined when the scheduler did not answer. `fresh`: a new job.
+   */
+  next(jobId: string, fresh = false): Promise<JobStatus | null | undefined> {
+    if (fresh) this.#cycle = 0;
+    const p = new Promise<JobStatus | null | undefined>((res) => {
+      const ws = this.#waiting.get(jobId) ?? [];
+      ws.push(res);
+      this.#waiting.set(jobId, ws);
+    });
+    if (!this.#looping) {
+      this.#looping = true;
+      this.#loop();
+    }
+    return p;
+  }
+
+  async #loop() {
+    try {
+      while (this.#waiting.size > 0) {
+        await sleep(Math.min(this.pollMs, 250 * 2 ** Math.min(this.#cycle++, 6)));
+        const batch = this.#waiting;
+        this.#waiting = new Map();
+        this.queries++;
+        const states = await this.query([...batch.keys()]).catch(() => undefined);
+        for (const [id, ws] of batch) {
+          for (const w of ws) w(states ? states.get(id) ?? null : undefined);
+        }
+      }
+    } finally {
+      // Synchronous with the empty check above: a next() after this starts a new loop.
+      this.#looping = false;
+    }
+  }
 }
 
 function shq(s: string): string {
@@ -187,12 +264,13 @@ export function renderBatchScript(
     "trap on_signal USR1 TERM INT",
     `export NO_COLOR=1 SRMIDAS_THREADS=${res.cpus ?? task.threads}`,
     `cd ${shq(o.cwd)}`,
+    "start=$(date +%s.%N)",
     `echo "srmidas: job $SLURM_JOB_ID on $(hostname -s) started $(date -Is)" >&2`,
     `${cmd.map(shq).join(" ")} </dev/null &`,
     "child=$!",
     "rc=0",
     'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
-    'echo "$rc $interrupted" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"',
+    'echo "$rc $interrupted $start $(date +%s.%N)" > "$exit_file.tmp" && mv "$exit_file.tmp" "$exit_file"',
     'exit "$rc"',
     "",
   ].join("\n");
@@ -213,8 +291,6 @@ export async function sh(
 }
 const Command = Deno.Command;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** How one attempt ended. */
 interface Attempt {
   jobId: string;
@@ -225,6 +301,9 @@ interface Attempt {
   interrupted: boolean;
   log: string;
   tail: string[];
+  /** When the job's script started and ended (epoch seconds, from its exit file). */
+  start?: number;
+  end?: number;
 }
 
 /** See the module doc. */
@@ -232,11 +311,14 @@ export class SlurmExecutor implements Executor {
   readonly name = "slurm";
   readonly capacity: { cores: number; memoryMB: number };
   readonly dir: string;
+  /** The one scheduler query per poll cycle for all of this executor's jobs. */
+  readonly poller: JobPoller;
   #o: SlurmOptions;
 
   constructor(o: SlurmOptions) {
     this.#o = o;
     this.dir = resolve(o.dir);
+    this.poller = new JobPoller((o.pollSec ?? 2) * 1000);
     // The runner keeps the sum of running steps' cores within this; the cluster queues the rest.
     this.capacity = { cores: 64 * (o.maxJobs ?? 256), memoryMB: 1e12 };
   }
@@ -255,6 +337,7 @@ export class SlurmExecutor implements Executor {
     const jobIds: string[] = [];
     let cancelled = false;
     let current: string | undefined;
+    let last: Attempt | undefined;
     const files = jobFiles(this.dir, task);
     const res = jobResources(task, this.#o.resources);
     const log = (level: "info" | "warn", msg: string) =>
@@ -291,10 +374,23 @@ export class SlurmExecutor implements Executor {
         }
         jobIds.push(jobId);
         current = jobId;
-        // A cancel that raced the submission.
-        if (cancelled) await sh("scancel", [jobId]);
-        log("info", `Slurm job ${jobId} submitted (attempt ${attempt + 1})`);
-        const a = await this.#watch(jobId, files, task, emit);
+        const logPath = files.log.replace("%j", jobId);
+        const unrecord = await recordJob(this.dir, jobId, {
+          jobId,
+          executor: this.name,
+          stepId: task.stepId,
+          key: task.key ?? basename(task.checkpointDir),
+          log: logPath,
+        });
+        let a: Attempt;
+        try {
+          // A cancel that raced the submission.
+          if (cancelled) await sh("scancel", [jobId]);
+          log("info", `Slurm job ${jobId} submitted (attempt ${attempt + 1})`);
+          a = last = await this.#watch(jobId, files, task, emit);
+        } finally {
+          await unrecord();
+        }
         current = undefined;
         if (a.ok) return;
         if (cancelled) {
@@ -315,6 +411,7 @@ export class SlurmExecutor implements Executor {
         );
       }
     })();
+    const iso = (t?: number) => t === undefined ? undefined : new Date(t * 1000).toISOString();
     return {
       done,
       cancel: () => {
@@ -322,7 +419,13 @@ export class SlurmExecutor implements Executor {
         cancelled = true;
         if (current) sh("scancel", [current]);
       },
-      info: () => ({ jobIds, log: files.log.replace("%j", jobIds.at(-1) ?? "%j") }),
+      info: () => ({
+        jobIds,
+        log: files.log.replace("%j", jobIds.at(-1) ?? "%j"),
+        // The last job's own run time on its node (queue time excluded).
+        jobStart: iso(last?.start),
+        jobEnd: iso(last?.end),
+      }),
     };
   }
 
@@ -336,19 +439,17 @@ export class SlurmExecutor implements Executor {
     const logPath = files.log.replace("%j", jobId);
     const exitPath = files.exit.replace("%j", jobId);
     const { follower: reader, tail } = followJobLog(logPath, task.stepId, emit);
-    const pollMs = (this.#o.pollSec ?? 2) * 1000;
     let gone = 0;
     let last: JobStatus = { state: "PENDING" };
     for (let i = 0;; i++) {
-      // Poll quickly at first: most test and short steps finish within seconds.
-      await sleep(Math.min(pollMs, 250 * 2 ** Math.min(i, 6)));
+      const q = await this.poller.next(jobId, i === 0);
+      // Read after the scheduler's answer: a job it calls ended wrote its exit file before.
       await reader.read();
       const exit = await readExitFile(exitPath);
-      const q = await sh("scontrol", ["show", "job", "-o", jobId]);
-      if (q.ok && q.out.trim()) {
+      if (q) {
         gone = 0;
-        last = jobStatusOf(parseScontrol(q.out));
-      } else if (/Invalid job id/i.test(q.err)) gone++;
+        last = q;
+      } else if (q === null) gone++;
       const ended = TERMINAL.has(last.state) || gone >= 3;
       // The wrapper's exit file is the ground truth for a job that ran to its end.
       if (exit && exit.code === 0 && !exit.interrupted) {
@@ -361,6 +462,8 @@ export class SlurmExecutor implements Executor {
           interrupted: false,
           log: logPath,
           tail,
+          start: exit.start,
+          end: exit.end,
         };
       }
       if (!ended) continue;
@@ -374,18 +477,26 @@ export class SlurmExecutor implements Executor {
         interrupted: !!exit?.interrupted || INTERRUPTED.has(state) || state === "VANISHED",
         log: logPath,
         tail,
+        start: exit?.start,
+        end: exit?.end,
       };
     }
   }
 }
 
-/** Reads a wrapper's exit file (`<code> <interrupted>`), or null while there is none. */
+/**
+ * Reads a wrapper's exit file (`<code> <interrupted> [<start> <end>]`, times in epoch seconds),
+ * or null while there is none.
+ */
 export async function readExitFile(
   p: string,
-): Promise<{ code: number; interrupted: boolean } | null> {
+): Promise<{ code: number; interrupted: boolean; start?: number; end?: number } | null> {
   try {
-    const [code, intr] = (await Deno.readTextFile(p)).trim().split(/\s+/).map(Number);
-    return Number.isFinite(code) ? { code, interrupted: intr === 1 } : null;
+    const [code, intr, start, end] = (await Deno.readTextFile(p)).trim().split(/\s+/).map(Number);
+    const t = (x: number) => Number.isFinite(x) ? x : undefined;
+    return Number.isFinite(code)
+      ? { code, interrupted: intr === 1, start: t(start), end: t(end) }
+      : null;
   } catch {
     return null;
   }
