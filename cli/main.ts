@@ -23,6 +23,7 @@ import { assertKnownKeys } from "../engine/strict.ts";
 import { availableSteps, resolveStep, STEP_MODULES } from "../steps/registry.ts";
 import { parseStepArgs, publishOptionLookup, stepHelp } from "./step_options.ts";
 import { executorOf } from "./executors.ts";
+import { annotatePlan, jobLines, planWord } from "./jobs.ts";
 
 const VERSION = "0.1.0";
 const collect = (value: string, prev: string[]) => [...prev, value];
@@ -213,10 +214,12 @@ Examples:
     .addHelpText("after", "\nExample:\n  srmidas plan workflows/demo.yaml --set seed=2")
     .action(async (file, o) => {
       const wf = await load(file, o.set);
-      const plan = await planWorkflow(wf, { store: await openStore(o.store) });
+      const store = await openStore(o.store);
+      // Steps a Slurm job (or another run) is computing now say so.
+      const plan = await annotatePlan(await planWorkflow(wf, { store }), store);
       if (o.json) return console.log(JSON.stringify(plan, null, 2));
       for (const p of plan) {
-        console.log(`${p.status === "cached" ? "cached  " : "will run"}  ${p.id} (${p.uses})`);
+        console.log(`${planWord(p)}  ${p.id} (${p.uses})`);
         for (const r of p.reasons) console.log(`            - ${r}`);
       }
     });
@@ -238,7 +241,9 @@ Examples:
       console.log(toMermaid(await load(file, o.set)));
     });
 
-  program.command("status").description("summarize the store: objects, sizes, recent runs")
+  program.command("status").description(
+    "summarize the store: objects, sizes, queued and running Slurm jobs, recent runs",
+  )
     .option("--store <dir>", "output store", ".srmidas")
     .addHelpText("after", "\nExample:\n  srmidas status --store /data/.srmidas")
     .action(async (o) => {
@@ -259,6 +264,7 @@ Examples:
           mb(gc.sizes.checkpoints)
         }); srmidas gc removes them`,
       );
+      for (const line of await jobLines(store)) console.log(line);
       const logs: string[] = [];
       for await (const e of Deno.readDir(join(store.root, "logs"))) logs.push(e.name);
       for (const l of logs.sort().slice(-5)) {
@@ -441,6 +447,7 @@ export async function runStepCommand(name: string, argv: string[]): Promise<numb
     out: args.engine.out ?? "out",
     cores: args.engine.cores ? Number(args.engine.cores) : undefined,
     executor: args.engine.executor,
+    resource: args.resource,
     verbose: args.engine.verbose === "true",
     linkPerKey: true,
   });

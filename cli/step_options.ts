@@ -92,6 +92,8 @@ export interface StepArgs {
   engine: Record<string, string>;
   /** Where to publish copies (the step's `publishOptions`, e.g. sr-midas's `-saveDir`). */
   publish: Record<string, string>;
+  /** `--resource key=value` pairs for a batch executor (repeatable), in order. */
+  resource: string[];
 }
 
 const ENGINE_FLAGS = ["store", "out", "cores", "config", "executor", "verbose", "help"];
@@ -113,7 +115,7 @@ export function parseStepArgs(
   const params = paramInfo(step);
   const byName = new Map(params.map((p) => [p.name, p]));
   const lower = new Map(params.map((p) => [p.name.toLowerCase(), p.name]));
-  const out: StepArgs = { params: {}, inputs: {}, engine: {}, publish: {} };
+  const out: StepArgs = { params: {}, inputs: {}, engine: {}, publish: {}, resource: [] };
   const publishName = publishOptionLookup(step);
   const addInput = (port: string, path: string) => {
     if (!step.inputs[port]) {
@@ -148,6 +150,10 @@ export function parseStepArgs(
     };
     if (ENGINE_SWITCHES.includes(name)) {
       out.engine[name] = "true";
+      continue;
+    }
+    if (name === "resource") {
+      out.resource.push(take());
       continue;
     }
     if (ENGINE_FLAGS.includes(name)) {
@@ -257,6 +263,7 @@ export function stepHelp(step: AnyStep, aliases: Record<string, string> = {}): s
   lines.push(
     "",
     "Engine options: --store DIR (.srmidas) --out DIR (links to outputs) --cores N --config FILE.json|yaml --verbose",
+    "  --executor local|inline|slurm|slurm-alloc, --resource key=value (batch: cpus, mem, gpus, time, partition, account, extra; repeatable)",
     ...(step.publish
       ? [
         `  --no-publish: keep the outputs in the store only (no copies in your folders)${

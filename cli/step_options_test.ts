@@ -1,7 +1,10 @@
 import * as v from "valibot";
-import { assertEquals, assertMatch } from "../tests/assert.ts";
+import { join } from "node:path";
+import { assertEquals, assertMatch, assertRejects } from "../tests/assert.ts";
 import { defineStep } from "../engine/step.ts";
+import { resourcesFromPairs } from "../engine/resources.ts";
 import { paramInfo, parseStepArgs, stepHelp } from "./step_options.ts";
+import { runStepCommand } from "./main.ts";
 
 const step = defineStep({
   name: "proc",
@@ -102,4 +105,38 @@ Deno.test("sr-midas's None for an optional input file means no input (-loadChkpt
   assertEquals(some.inputs.config, undefined, "--config is the engine's");
   const named = parseStepArgs(step, ["-midasZarrDir", "/d", "-SRconfig", "none.json"], aliases);
   assertEquals(named.inputs.config, ["none.json"]);
+});
+
+Deno.test("--resource for a single step: repeatable pairs, kept apart from the step's params", () => {
+  const a = parseStepArgs(step, [
+    "-midasZarrDir",
+    "/d",
+    "--executor",
+    "slurm",
+    "--resource",
+    "time=1:00:00",
+    "--resource=mem=4G",
+    "-srfac",
+    "2",
+  ], aliases);
+  assertEquals(a.engine.executor, "slurm");
+  assertEquals(a.resource, ["time=1:00:00", "mem=4G"]);
+  assertEquals(a.params, { srfac: 2 });
+  assertEquals(resourcesFromPairs(a.resource), { time: "1:00:00", mem: 4096 });
+  assertEquals(parseStepArgs(step, ["-midasZarrDir", "/d"], aliases).resource, []);
+  assertMatch(stepHelp(step, aliases), /--resource key=value/);
+});
+
+Deno.test("srmidas <step> --resource: used by a batch executor, refused by the local one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "srmidas-resource-" });
+  const args = ["--nFrames", "1", "--store", join(dir, "s"), "--out", join(dir, "out")];
+  await assertRejects(
+    () => runStepCommand("simulate", [...args, "--resource", "time=1:00:00"]),
+    "--resource applies to batch executors",
+  );
+  await assertRejects(
+    () => runStepCommand("simulate", [...args, "--executor", "slurm", "--resource", "time=soon"]),
+    "--resource.time: expected walltime",
+  );
+  await Deno.remove(dir, { recursive: true });
 });

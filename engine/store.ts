@@ -293,6 +293,13 @@ export class Store {
     }
   }
 
+  /** Who holds the key's lock, when a live process does (a run is computing the key now). */
+  async lockHolder(key: string): Promise<LockHolder | undefined> {
+    const path = join(this.root, "locks", `${key}.lock`);
+    if (await this.#lockIsStale(path)) return undefined;
+    return await readLock(path);
+  }
+
   async #lockIsStale(path: string): Promise<boolean> {
     const h = await readLock(path);
     let age: number;
