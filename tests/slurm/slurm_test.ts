@@ -6,3 +6,4 @@ import "./engine_cases.ts";
 import "./process_cases.ts";
 import "./allocation_cases.ts";
 import "./jobs_cases.ts";
+import "./campaign_cases.ts";
