@@ -63,7 +63,6 @@ test("slurm: the toy campaign's matrix branches run as parallel jobs; a re-run i
   }
   assertEquals(new Set(spans.map((s) => s.job)).size, spans.length, "one job per step");
   const overlap = (a: Span, b: Span) => a.start < b.end && b.start < a.end;
-  const family = (f: string) => spans.filter((s) => s.id.startsWith(`${f}[`));
   // The seeds' simulations, ready together, ran at the same time on the node.
   const sims = spans.filter((s) => s.id.startsWith("sim["));
   assertEquals(sims.length, 3);
