@@ -57,28 +57,34 @@ steps:
   try {
     for (let i = 0; i < 300; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const started = (await Deno.readTextFile(trace)).includes("count 1");
+      const started = (await Deno.readTextFile(trace)).includes("count 2");
       if (started && (await listJobs(store.root)).length === 2) break;
     }
     const recs = await listJobs(store.root);
     assertEquals(recs.map((r) => r.stepId).sort(), ["next", "slow"]);
     const id = Object.fromEntries(recs.map((r) => [r.stepId, r.jobId]));
 
-    // status: the CLI, from another process, with the scheduler's states.
+    // status: the CLI, from another process, with the scheduler's states. Which of the two
+    // runs first is the scheduler's choice.
     const status = await srmidas(["status", "--store", store.root]);
     assertMatch(status, /Slurm jobs: 2 queued or running/);
-    assertMatch(status, new RegExp(`job ${id.slow} RUNNING slow \\(key [0-9a-f]{12}\\)`));
-    assertMatch(status, new RegExp(`job ${id.next} PENDING \\(\\w+\\) next`));
+    const running = /job (\d+) RUNNING (slow|next) \(key [0-9a-f]{12}\) log \S+\.log\n/
+      .exec(status);
+    assert(running, status);
+    const [run1, queued] = running[2] === "slow" ? ["slow", "next"] : ["next", "slow"];
+    assertEquals(running[1], id[run1]);
+    assertMatch(status, new RegExp(`job ${id[queued]} PENDING \\(\\w+\\) ${queued} `));
 
     // plan: what the CLI prints for each step.
     const rows = await annotatePlan(await planWorkflow(wf, { store }), store);
     const words = Object.fromEntries(rows.map((r) => [r.id, planWord(r)]));
     assertEquals(words, {
-      slow: `running (job ${id.slow})`,
-      next: `queued (job ${id.next})`,
+      [run1]: `running (job ${id[run1]})`,
+      [queued]: `queued (job ${id[queued]})`,
       done: "cached  ",
     });
-    assertEquals(rows.find((r) => r.id === "slow")?.heldBy?.pid, Deno.pid);
+    // The engine waiting on the job holds the key's lock.
+    assertEquals(rows.find((r) => r.id === run1)?.heldBy?.pid, Deno.pid);
   } finally {
     ac.abort();
   }
