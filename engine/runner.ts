@@ -347,7 +347,6 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         to: r.to,
         copied: r.copied.length,
         unchanged: r.unchanged,
-        removed: r.removed.length,
         movedAside: r.movedAside,
       });
     }

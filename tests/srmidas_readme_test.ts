@@ -117,6 +117,17 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
     const a = await readNpy(join(work, "out_predictions", `predictions_SRx${f}.npy`));
     assertEquals(a.shape, [24, 1, n, n]);
   }
+  if (await hasPython("numpy")) {
+    const shapes = await runPython(
+      "import numpy, sys; print(*[numpy.load(p).shape for p in sys.argv[1:]], numpy.load(sys.argv[1]).dtype)",
+      {
+        args: ["predictions.npy", "predictions_SRx8.npy"].map((n) =>
+          join(work, "out_predictions", n)
+        ),
+      },
+    );
+    assertEquals(shapes.trim(), "(24, 1, 160, 160) (24, 1, 160, 160) float32");
+  }
 
   // 6. Create Predicted Patchstore.
   await srMidas(
