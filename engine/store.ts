@@ -66,6 +66,11 @@ export interface GcReport {
   objects: string[];
   staging: string[];
   checkpoints: string[];
+  /**
+   * What killed runs left besides those: lock files of dead holders and half-written
+   * temporaries (`<file>.<pid>.tmp`), by path relative to the store.
+   */
+  leftovers: string[];
   bytes: number;
   /** Bytes per category, for the summary line. */
   sizes: { objects: number; staging: number; checkpoints: number };
@@ -82,6 +87,8 @@ export interface GcOptions {
 
 /** A lock is taken over when its holder has not touched it for this long (hosts without /proc). */
 export const LOCK_STALE_MS = 120_000;
+/** A store temporary (`<file>.<pid>.tmp`, written then renamed at once) this old is abandoned. */
+const TMP_STALE_MS = 5_000;
 const LOCK_HEARTBEAT_MS = 15_000;
 
 /** The last key parts used for a workflow step (what `why` compares against). */
@@ -484,6 +491,8 @@ export class Store {
    * not locked by a live process). Kept: the last `keepLast` keys of every workflow step (cli
    * runs are workflows `cli-<step>`), keys linked from a recorded `out/` folder, published keys.
    * A checkpoint is what lets a failed run resume, so gc'ing it means that run starts over.
+   * Also removed: lock files whose holder is gone and temporaries of killed runs ({@link
+   * Store.leftovers}).
    */
   async gc(opts: GcOptions = {}): Promise<GcReport> {
     const kept = new Map<string, string[]>();
@@ -493,6 +502,7 @@ export class Store {
       objects: [],
       staging: [],
       checkpoints: [],
+      leftovers: [],
       bytes: 0,
       sizes: { objects: 0, staging: 0, checkpoints: 0 },
       kept: new Map(),
@@ -515,7 +525,43 @@ export class Store {
       }
     }
     r.bytes = r.sizes.objects + r.sizes.staging + r.sizes.checkpoints;
+    for (const rel of await this.leftovers()) {
+      r.leftovers.push(rel);
+      if (!opts.dryRun) await Deno.remove(join(this.root, rel)).catch(() => {});
+    }
     return r;
+  }
+
+  /**
+   * Files a run killed with `kill -9` leaves that no later run removes: the lock of a key it
+   * held when the next run found that key committed already (a cache hit takes no lock), and
+   * `<file>.<pid>.tmp` temporaries of records, roots, publication records and the digest cache
+   * (each written, then renamed over its file). A temporary counts as abandoned when its pid is
+   * no live local process and it is older than a few seconds, or after {@link LOCK_STALE_MS}.
+   * Paths relative to the store.
+   */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const e of readDirSafe(join(this.root, "locks"))) {
+      if (e.name.endsWith(".lock") && await this.#lockIsStale(join(this.root, "locks", e.name))) {
+        out.push(join("locks", e.name));
+      }
+    }
+    const dirs = ["", "roots", "published"];
+    for await (const wf of readDirSafe(join(this.root, "records"))) {
+      if (wf.isDirectory) dirs.push(join("records", wf.name));
+    }
+    for (const dir of dirs) {
+      for await (const e of readDirSafe(join(this.root, dir))) {
+        const m = /\.(\d+)\.tmp$/.exec(e.name);
+        if (!m || !e.isFile) continue;
+        const st = await Deno.stat(join(this.root, dir, e.name)).catch(() => undefined);
+        const age = Date.now() - (st?.mtime?.getTime() ?? Date.now());
+        const dead = Deno.build.os === "linux" && !(await processAlive(Number(m[1])));
+        if ((dead && age > TMP_STALE_MS) || age > LOCK_STALE_MS) out.push(join(dir, e.name));
+      }
+    }
+    return out.sort();
   }
 }
 

@@ -125,6 +125,57 @@ Deno.test("gc keeps linked, published and last-N keys; removes abandoned staging
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("gc removes what a kill -9 leaves: the lock of a key then found committed, temporaries", async () => {
+  const { dir, store } = await setup();
+  const executor = new InlineExecutor();
+  const key = keyOfPath((await runWorkflow(await wf(dir, 1), { store, executor })).outputs.e.out);
+  // A run killed after committing `key`, before releasing its lock, and while renaming files.
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  const holder = { pid: dead.pid, host: hostname(), at: "x" };
+  await Deno.writeTextFile(join(store.root, "locks", `${key}.lock`), JSON.stringify(holder));
+  const old = new Date(Date.now() - 60_000);
+  const tmps = ["digests.json", "records/w/e.json", "roots/r.json"].map((f) =>
+    join(store.root, `${f}.${dead.pid}.tmp`)
+  );
+  await Deno.mkdir(join(store.root, "roots"), { recursive: true });
+  for (const t of tmps) {
+    await Deno.writeTextFile(t, "{");
+    await Deno.utime(t, old, old);
+  }
+  // What gc must keep: a fresh temporary (its writer may be another host's), a live run's.
+  const fresh = join(store.root, `digests.json.${dead.pid + 1}.tmp`);
+  await Deno.writeTextFile(fresh, "{");
+  const mine = join(store.root, "records/w/e.json.1.tmp"); // pid 1 lives
+  await Deno.writeTextFile(mine, "{");
+  await Deno.utime(mine, old, old);
+  const release = await store.lock("livekey");
+
+  // The re-run finds the key committed: a cache hit, which takes no lock and leaves it there.
+  const again = await runWorkflow(await wf(dir, 1), { store, executor });
+  assertEquals(again.cached, ["e"]);
+  const expected = [
+    `locks/${key}.lock`,
+    `digests.json.${dead.pid}.tmp`,
+    `records/w/e.json.${dead.pid}.tmp`,
+    `roots/r.json.${dead.pid}.tmp`,
+  ].sort();
+  if (Deno.build.os === "linux") {
+    assertEquals((await store.gc({ dryRun: true })).leftovers, expected);
+    await Deno.stat(join(store.root, "locks", `${key}.lock`)); // a dry run removes nothing
+    const r = await store.gc();
+    assertEquals(r.leftovers, expected);
+    assertEquals([...Deno.readDirSync(join(store.root, "locks"))].map((e) => e.name), [
+      "livekey.lock",
+    ]);
+    for (const t of tmps) assert(!(await Deno.stat(t).catch(() => null)), `${t} removed`);
+    await Deno.stat(fresh);
+    await Deno.stat(mine);
+  }
+  await release();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("lock: a dead holder, a reused pid and a silent remote holder are taken over; waiting is told", async () => {
   const { dir, store } = await setup();
   const lockFile = join(store.root, "locks", "k.lock");
