@@ -25,6 +25,7 @@ import { hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { type DigestCache, digestPath, listFiles, sha256File } from "./hash.ts";
 import type { KeyParts } from "./key.ts";
+import { tempPathBeside, tempWriter } from "./temp_name.ts";
 
 /** Size, mtime and content digest of one committed file (the restore check's reference). */
 export interface FileStamp {
@@ -68,7 +69,7 @@ export interface GcReport {
   checkpoints: string[];
   /**
    * What killed runs left besides those: lock files of dead holders and half-written
-   * temporaries (`<file>.<pid>.tmp`), by path relative to the store.
+   * temporaries (engine/temp_name.ts), by path relative to the store.
    */
   leftovers: string[];
   bytes: number;
@@ -87,8 +88,6 @@ export interface GcOptions {
 
 /** A lock is taken over when its holder has not touched it for this long (hosts without /proc). */
 export const LOCK_STALE_MS = 120_000;
-/** A store temporary (`<file>.<pid>.tmp`, written then renamed at once) this old is abandoned. */
-const TMP_STALE_MS = 5_000;
 const LOCK_HEARTBEAT_MS = 15_000;
 
 /** The last key parts used for a workflow step (what `why` compares against). */
@@ -330,7 +329,7 @@ export class Store {
     await Deno.mkdir(dir, { recursive: true });
     const name = createHash("sha256").update(rec.dest).digest("hex").slice(0, 32);
     const p = join(dir, `${name}.json`);
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     await Deno.writeTextFile(
       tmp,
       JSON.stringify({ ...rec, at: new Date().toISOString() }, null, 2),
@@ -351,7 +350,7 @@ export class Store {
   async writeRecord(workflow: string, stepId: string, rec: StepRecord): Promise<void> {
     const p = this.recordPath(workflow, stepId);
     await Deno.mkdir(join(p, ".."), { recursive: true });
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     await Deno.writeTextFile(tmp, JSON.stringify(rec, null, 2));
     await Deno.rename(tmp, p);
     const line = JSON.stringify({ key: rec.key, at: rec.at }) + "\n";
@@ -374,7 +373,7 @@ export class Store {
       prev = JSON.parse(await Deno.readTextFile(p)).links ?? {};
     } catch { /* first run into this folder */ }
     await Deno.mkdir(join(this.root, "roots"), { recursive: true });
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     const rec = {
       dir,
       links: { ...prev, ...Object.fromEntries(links) },
@@ -534,11 +533,11 @@ export class Store {
 
   /**
    * Files a run killed with `kill -9` leaves that no later run removes: the lock of a key it
-   * held when the next run found that key committed already (a cache hit takes no lock), and
-   * `<file>.<pid>.tmp` temporaries of records, roots, publication records and the digest cache
-   * (each written, then renamed over its file). A temporary counts as abandoned when its pid is
-   * no live local process and it is older than a few seconds, or after {@link LOCK_STALE_MS}.
-   * Paths relative to the store.
+   * held when the next run found that key committed already (a cache hit takes no lock), and the
+   * temporaries of records, roots, publication records and the digest cache (each written, then
+   * renamed over its file; engine/temp_name.ts). A temporary is abandoned when its writer was a
+   * process of this host that is gone, or when it is older than {@link LOCK_STALE_MS} (another
+   * host's, or from a version whose names did not say whose it was). Paths relative to the store.
    */
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
@@ -553,12 +552,14 @@ export class Store {
     }
     for (const dir of dirs) {
       for await (const e of readDirSafe(join(this.root, dir))) {
-        const m = /\.(\d+)\.tmp$/.exec(e.name);
-        if (!m || !e.isFile) continue;
+        if (!e.isFile || !e.name.endsWith(".tmp")) continue;
+        const w = tempWriter(e.name);
+        const gone = w !== undefined && w.host === hostname() && Deno.build.os === "linux" &&
+          !(await processAlive(w.pid));
         const st = await Deno.stat(join(this.root, dir, e.name)).catch(() => undefined);
-        const age = Date.now() - (st?.mtime?.getTime() ?? Date.now());
-        const dead = Deno.build.os === "linux" && !(await processAlive(Number(m[1])));
-        if ((dead && age > TMP_STALE_MS) || age > LOCK_STALE_MS) out.push(join(dir, e.name));
+        if (gone || Date.now() - (st?.mtime?.getTime() ?? Date.now()) > LOCK_STALE_MS) {
+          out.push(join(dir, e.name));
+        }
       }
     }
     return out.sort();

@@ -134,21 +134,24 @@ Deno.test("gc removes what a kill -9 leaves: the lock of a key then found commit
   await dead.status;
   const holder = { pid: dead.pid, host: hostname(), at: "x" };
   await Deno.writeTextFile(join(store.root, "locks", `${key}.lock`), JSON.stringify(holder));
-  const old = new Date(Date.now() - 60_000);
+  // Its temporaries (one just written), and one of another host from long ago.
+  const here = `${dead.pid}@${hostname()}`;
   const tmps = ["digests.json", "records/w/e.json", "roots/r.json"].map((f) =>
-    join(store.root, `${f}.${dead.pid}.tmp`)
+    join(store.root, `${f}.${here}.tmp`)
   );
   await Deno.mkdir(join(store.root, "roots"), { recursive: true });
-  for (const t of tmps) {
-    await Deno.writeTextFile(t, "{");
-    await Deno.utime(t, old, old);
-  }
-  // What gc must keep: a fresh temporary (its writer may be another host's), a live run's.
-  const fresh = join(store.root, `digests.json.${dead.pid + 1}.tmp`);
-  await Deno.writeTextFile(fresh, "{");
-  const mine = join(store.root, "records/w/e.json.1.tmp"); // pid 1 lives
+  for (const t of tmps) await Deno.writeTextFile(t, "{");
+  const ancient = join(store.root, `published/p.json.${dead.pid}@elsewhere.tmp`);
+  await Deno.mkdir(join(store.root, "published"), { recursive: true });
+  await Deno.writeTextFile(ancient, "{");
+  const longAgo = new Date(Date.now() - 10 * 60_000);
+  await Deno.utime(ancient, longAgo, longAgo);
+  // What gc must keep: another host's fresh temporary (it may be writing it now), a live
+  // process's, a live run's lock.
+  const remote = join(store.root, `digests.json.${dead.pid}@elsewhere.tmp`);
+  await Deno.writeTextFile(remote, "{");
+  const mine = join(store.root, `records/w/e.json.1@${hostname()}.tmp`); // pid 1 lives
   await Deno.writeTextFile(mine, "{");
-  await Deno.utime(mine, old, old);
   const release = await store.lock("livekey");
 
   // The re-run finds the key committed: a cache hit, which takes no lock and leaves it there.
@@ -156,9 +159,10 @@ Deno.test("gc removes what a kill -9 leaves: the lock of a key then found commit
   assertEquals(again.cached, ["e"]);
   const expected = [
     `locks/${key}.lock`,
-    `digests.json.${dead.pid}.tmp`,
-    `records/w/e.json.${dead.pid}.tmp`,
-    `roots/r.json.${dead.pid}.tmp`,
+    `digests.json.${here}.tmp`,
+    `published/p.json.${dead.pid}@elsewhere.tmp`,
+    `records/w/e.json.${here}.tmp`,
+    `roots/r.json.${here}.tmp`,
   ].sort();
   if (Deno.build.os === "linux") {
     assertEquals((await store.gc({ dryRun: true })).leftovers, expected);
@@ -168,8 +172,10 @@ Deno.test("gc removes what a kill -9 leaves: the lock of a key then found commit
     assertEquals([...Deno.readDirSync(join(store.root, "locks"))].map((e) => e.name), [
       "livekey.lock",
     ]);
-    for (const t of tmps) assert(!(await Deno.stat(t).catch(() => null)), `${t} removed`);
-    await Deno.stat(fresh);
+    for (const t of [...tmps, ancient]) {
+      assert(!(await Deno.stat(t).catch(() => null)), `${t} removed`);
+    }
+    await Deno.stat(remote);
     await Deno.stat(mine);
   }
   await release();
