@@ -27,6 +27,7 @@ import { labelComponents } from "../fitting/components.ts";
 import { thresholdFrame } from "../fitting/native_search.ts";
 import { correctFrame, makeCorrection } from "../process/preprocess.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
+import { detectorGeometry } from "../midas/params.ts";
 import { radiusMapPx, ringIndexMap } from "../geometry/ring_map.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
 import { BUNDLED_MODELS_DIR } from "../models/mod.ts";
@@ -161,19 +162,7 @@ try {
     bc: p.ReferenceRingCurrent,
   });
   const rings = ringIndexMap(
-    radiusMapPx({
-      nY: zip.nY,
-      nZ: zip.nZ,
-      pxUm: p.PixelSize,
-      lsdUm: p.Lsd,
-      ybc: p.YCen,
-      zbc: p.ZCen,
-      tx: p.tx,
-      ty: p.ty,
-      tz: p.tz,
-      p: p.p,
-      rhoDUm: p.RhoD,
-    }),
+    radiusMapPx(detectorGeometry(p, zip.nY, zip.nZ)),
     ringRadiiPx(
       await readHkls(`${dir}/scan/hkls.csv`),
       p.RingThresh.map((r) => r[0]),

@@ -282,7 +282,7 @@ Examples:
     });
 
   program.command("gc").description(
-    "remove outputs nobody holds (not linked from out/, published, nor among each step's last runs), abandoned staging and checkpoint dirs",
+    "remove outputs nobody holds (not linked from out/, published, nor among each step's last runs), abandoned staging and checkpoint dirs, stale locks and temporaries",
   )
     .option("--store <dir>", "output store", ".srmidas")
     .option("--dry-run", "only list")
@@ -302,15 +302,16 @@ Examples:
         for (const k of r.objects) console.log(`  object ${k}`);
         for (const k of r.staging) console.log(`  staging ${k}`);
         for (const k of r.checkpoints) console.log(`  checkpoint ${k}`);
+        for (const k of r.leftovers) console.log(`  leftover ${k}`);
       }
       console.log(
         `${o.dryRun ? "would remove" : "removed"} ${r.objects.length} object(s) (${
           mb(r.sizes.objects)
         }), ${r.staging.length} staging dir(s) (${
           mb(r.sizes.staging)
-        }), ${r.checkpoints.length} checkpoint(s) (${
-          mb(r.sizes.checkpoints)
-        }); kept ${r.kept.size} object(s)`,
+        }), ${r.checkpoints.length} checkpoint(s) (${mb(r.sizes.checkpoints)})${
+          r.leftovers.length ? `, ${r.leftovers.length} stale lock/temporary file(s)` : ""
+        }; kept ${r.kept.size} object(s)`,
       );
     });
 

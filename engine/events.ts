@@ -42,7 +42,6 @@ export type EngineEvent =
     to: string;
     copied: number;
     unchanged: number;
-    removed: number;
     /** Foreign files that were in the way: `[original, backup]`. */
     movedAside: [string, string][];
   }

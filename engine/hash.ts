@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
+import { tempPathBeside } from "./temp_name.ts";
 
 const BLOCK = 8 << 20;
 
@@ -80,7 +81,7 @@ export class DigestCache {
   /** Writes the cache back (atomically) if anything changed. */
   async save(): Promise<void> {
     if (!this.path || !this.#dirty) return;
-    const tmp = `${this.path}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(this.path);
     await Deno.writeTextFile(tmp, JSON.stringify(Object.fromEntries(this.#entries)));
     await Deno.rename(tmp, this.path);
     this.#dirty = false;

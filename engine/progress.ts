@@ -107,9 +107,7 @@ export function progressRenderer(opts: RenderOptions = {}): EventSink & { close(
         break;
       case "step-published":
         say(
-          `→ ${e.stepId} published to ${e.to}: ${e.copied} written, ${e.unchanged} unchanged${
-            e.removed ? `, ${e.removed} stale removed` : ""
-          }`,
+          `→ ${e.stepId} published to ${e.to}: ${e.copied} written, ${e.unchanged} unchanged`,
         );
         for (const [from, to] of e.movedAside) {
           say(`  ⚠ ${from} was not written by srmidas: kept as ${to}`);

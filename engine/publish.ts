@@ -15,8 +15,9 @@
  * - **Fast when nothing changed**: a destination whose (size, mtime) match the ledger's record of
  *   the digest being published is skipped without reading it; a cached re-run of a 1,440-frame
  *   scan re-publishes in milliseconds.
- * - Files srmidas published earlier that the new output no longer has are removed, unless someone
- *   changed them since.
+ * - Publishing only adds and replaces: several steps or runs may publish into one folder (sr-midas's
+ *   `-saveDir` takes single and cascade predictions side by side), so a file an earlier publish
+ *   left there stays, and stays replaceable as srmidas's own.
  *
  * @example
  * ```ts ignore
@@ -51,8 +52,6 @@ export interface PublishReport {
   copied: string[];
   /** Files already identical at the destination. */
   unchanged: number;
-  /** Stale files srmidas had published earlier, removed. */
-  removed: string[];
   /** Foreign files that were in the way: `[original, backup]`. */
   movedAside: [string, string][];
 }
@@ -144,16 +143,14 @@ export async function publishDir(
   await removeTemporaries(destDir);
   const ledgerPath = join(destDir, LEDGER_NAME);
   const ledger = await readLedger(ledgerPath);
-  const report: PublishReport = { to: dest, copied: [], unchanged: 0, removed: [], movedAside: [] };
+  const report: PublishReport = { to: dest, copied: [], unchanged: 0, movedAside: [] };
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
 
   // 1. Decide per file; record the digests about to be written *before* writing, so that a kill
   //    between rename and the final ledger write never makes our own file look foreign.
   const plan: { src: string; rel: string; digest: string; moveAside: boolean }[] = [];
-  const wanted = new Set<string>();
   let dirty = false;
   for (const f of files) {
-    wanted.add(f.rel);
     const digest = await digests.fileDigest(f.src, Deno.statSync(f.src));
     const destPath = join(destDir, f.rel);
     const st = statOrNull(destPath);
@@ -179,8 +176,7 @@ export async function publishDir(
       written: [...(entry?.written ?? []), digest].slice(-HISTORY),
     };
   }
-  const stale = Object.keys(ledger.files).filter((rel) => !wanted.has(rel));
-  if (plan.length || stale.length || dirty) await writeLedger(ledgerPath, ledger);
+  if (plan.length || dirty) await writeLedger(ledgerPath, ledger);
 
   // 2. Copy: temporary name beside the destination, then rename over it. (Sync calls: thousands
   //    of small files cost 4 ops each, and the async round trips dominated.)
@@ -203,26 +199,7 @@ export async function publishDir(
     ledger.files[p.rel] = remember(ledger.files[p.rel], p.digest, st);
     report.copied.push(destPath);
   }
-
-  // 3. Files we published before that this output no longer has: remove if still ours.
-  for (const rel of stale) {
-    const destPath = join(destDir, rel);
-    const st = statOrNull(destPath);
-    const entry = ledger.files[rel];
-    if (st?.isFile) {
-      const ours = entry.size === st.size && entry.mtimeMs === mtimeOf(st)
-        ? true
-        : entry.written.includes(await digests.fileDigest(destPath, st));
-      if (!ours) {
-        delete ledger.files[rel]; // someone changed it: it is theirs now
-        continue;
-      }
-      await Deno.remove(destPath);
-      report.removed.push(destPath);
-    }
-    delete ledger.files[rel];
-  }
-  if (plan.length || stale.length) await writeLedger(ledgerPath, ledger);
+  if (plan.length) await writeLedger(ledgerPath, ledger); // the final sizes and mtimes
   return report;
 }
 

@@ -55,17 +55,17 @@ Deno.test("publishDir: a foreign file in the way is moved aside, never overwritt
   assertEquals(await read(join(dest, "f_PS.csv")), "ours");
 });
 
-Deno.test("publishDir: new content replaces ours; files no longer produced are removed if unchanged", async () => {
+Deno.test("publishDir: new content replaces ours; what other publishes left stays (and stays ours)", async () => {
   const dest = await Deno.makeTempDir();
-  await publishDir(await tree({ "a": "1", "b": "2", "c": "3" }), dest);
-  await Deno.writeTextFile(join(dest, "c"), "changed by a user");
-  const r = await publishDir(await tree({ "a": "1 new" }), dest);
+  await publishDir(await tree({ "a": "1", "single.npy": "s" }), dest);
+  const r = await publishDir(await tree({ "a": "1 new", "cascade.npy": "c" }), dest);
   assertEquals(r.movedAside.length, 0, "our own older version is replaced in place");
   assertEquals(await read(join(dest, "a")), "1 new");
-  assertEquals(r.removed.map((p) => p.replace(/^.*\//, "")), ["b"]);
-  assertEquals(await read(join(dest, "c")), "changed by a user", "a changed stale file stays");
+  assertEquals(await read(join(dest, "single.npy")), "s", "an earlier publish's file stays");
   const ledger = JSON.parse(await read(join(dest, LEDGER_NAME)));
-  assertEquals(Object.keys(ledger.files), ["a"]);
+  assertEquals(Object.keys(ledger.files).sort(), ["a", "cascade.npy", "single.npy"]);
+  const again = await publishDir(await tree({ "single.npy": "s2" }), dest);
+  assertEquals([again.copied.length, again.movedAside.length], [1, 0], "still replaceable");
 });
 
 Deno.test("publishDir: a publish killed half-way is completed by the next one, no torn or foreign files", async () => {

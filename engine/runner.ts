@@ -22,6 +22,7 @@ import type { Manifest, Store } from "./store.ts";
 import type { EngineEvent, EventInit, EventSink } from "./events.ts";
 import { type Executor, LocalExecutor, type Task, type TaskHandle } from "./executor.ts";
 import type { Workflow, WorkflowNode } from "./workflow.ts";
+import { tempPathBeside } from "./temp_name.ts";
 
 /** Options shared by plan, run and why. */
 export interface EngineOptions {
@@ -347,7 +348,6 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
         to: r.to,
         copied: r.copied.length,
         unchanged: r.unchanged,
-        removed: r.removed.length,
         movedAside: r.movedAside,
       });
     }
@@ -611,7 +611,7 @@ async function linkOutputs(
   }
   for (const [name, key] of links) {
     const link = join(linkDir, name);
-    const tmp = `${link}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(link);
     await Deno.remove(tmp).catch(() => {});
     await Deno.symlink(resolve(store.objectDir(key)), tmp);
     await Deno.rename(tmp, link);

@@ -25,6 +25,7 @@ import { hostname } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { type DigestCache, digestPath, listFiles, sha256File } from "./hash.ts";
 import type { KeyParts } from "./key.ts";
+import { tempPathBeside, tempWriter } from "./temp_name.ts";
 
 /** Size, mtime and content digest of one committed file (the restore check's reference). */
 export interface FileStamp {
@@ -66,6 +67,11 @@ export interface GcReport {
   objects: string[];
   staging: string[];
   checkpoints: string[];
+  /**
+   * What killed runs left besides those: lock files of dead holders and half-written
+   * temporaries (engine/temp_name.ts), by path relative to the store.
+   */
+  leftovers: string[];
   bytes: number;
   /** Bytes per category, for the summary line. */
   sizes: { objects: number; staging: number; checkpoints: number };
@@ -330,7 +336,7 @@ export class Store {
     await Deno.mkdir(dir, { recursive: true });
     const name = createHash("sha256").update(rec.dest).digest("hex").slice(0, 32);
     const p = join(dir, `${name}.json`);
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     await Deno.writeTextFile(
       tmp,
       JSON.stringify({ ...rec, at: new Date().toISOString() }, null, 2),
@@ -351,7 +357,7 @@ export class Store {
   async writeRecord(workflow: string, stepId: string, rec: StepRecord): Promise<void> {
     const p = this.recordPath(workflow, stepId);
     await Deno.mkdir(join(p, ".."), { recursive: true });
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     await Deno.writeTextFile(tmp, JSON.stringify(rec, null, 2));
     await Deno.rename(tmp, p);
     const line = JSON.stringify({ key: rec.key, at: rec.at }) + "\n";
@@ -374,7 +380,7 @@ export class Store {
       prev = JSON.parse(await Deno.readTextFile(p)).links ?? {};
     } catch { /* first run into this folder */ }
     await Deno.mkdir(join(this.root, "roots"), { recursive: true });
-    const tmp = `${p}.${Deno.pid}.tmp`;
+    const tmp = tempPathBeside(p);
     const rec = {
       dir,
       links: { ...prev, ...Object.fromEntries(links) },
@@ -491,6 +497,8 @@ export class Store {
    * not locked by a live process). Kept: the last `keepLast` keys of every workflow step (cli
    * runs are workflows `cli-<step>`), keys linked from a recorded `out/` folder, published keys.
    * A checkpoint is what lets a failed run resume, so gc'ing it means that run starts over.
+   * Also removed: lock files whose holder is gone and temporaries of killed runs ({@link
+   * Store.leftovers}).
    */
   async gc(opts: GcOptions = {}): Promise<GcReport> {
     const kept = new Map<string, string[]>();
@@ -500,6 +508,7 @@ export class Store {
       objects: [],
       staging: [],
       checkpoints: [],
+      leftovers: [],
       bytes: 0,
       sizes: { objects: 0, staging: 0, checkpoints: 0 },
       kept: new Map(),
@@ -522,7 +531,45 @@ export class Store {
       }
     }
     r.bytes = r.sizes.objects + r.sizes.staging + r.sizes.checkpoints;
+    for (const rel of await this.leftovers()) {
+      r.leftovers.push(rel);
+      if (!opts.dryRun) await Deno.remove(join(this.root, rel)).catch(() => {});
+    }
     return r;
+  }
+
+  /**
+   * Files a run killed with `kill -9` leaves that no later run removes: the lock of a key it
+   * held when the next run found that key committed already (a cache hit takes no lock), and the
+   * temporaries of records, roots, publication records and the digest cache (each written, then
+   * renamed over its file; engine/temp_name.ts). A temporary is abandoned when its writer was a
+   * process of this host that is gone, or when it is older than {@link LOCK_STALE_MS} (another
+   * host's, or from a version whose names did not say whose it was). Paths relative to the store.
+   */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const e of readDirSafe(join(this.root, "locks"))) {
+      if (e.name.endsWith(".lock") && await this.#lockIsStale(join(this.root, "locks", e.name))) {
+        out.push(join("locks", e.name));
+      }
+    }
+    const dirs = ["", "roots", "published"];
+    for await (const wf of readDirSafe(join(this.root, "records"))) {
+      if (wf.isDirectory) dirs.push(join("records", wf.name));
+    }
+    for (const dir of dirs) {
+      for await (const e of readDirSafe(join(this.root, dir))) {
+        if (!e.isFile || !e.name.endsWith(".tmp")) continue;
+        const w = tempWriter(e.name);
+        const gone = w !== undefined && w.host === hostname() && Deno.build.os === "linux" &&
+          !(await processAlive(w.pid));
+        const st = await Deno.stat(join(this.root, dir, e.name)).catch(() => undefined);
+        if (gone || Date.now() - (st?.mtime?.getTime() ?? Date.now()) > LOCK_STALE_MS) {
+          out.push(join(dir, e.name));
+        }
+      }
+    }
+    return out.sort();
   }
 }
 

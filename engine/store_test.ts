@@ -125,6 +125,63 @@ Deno.test("gc keeps linked, published and last-N keys; removes abandoned staging
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("gc removes what a kill -9 leaves: the lock of a key then found committed, temporaries", async () => {
+  const { dir, store } = await setup();
+  const executor = new InlineExecutor();
+  const key = keyOfPath((await runWorkflow(await wf(dir, 1), { store, executor })).outputs.e.out);
+  // A run killed after committing `key`, before releasing its lock, and while renaming files.
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  const holder = { pid: dead.pid, host: hostname(), at: "x" };
+  await Deno.writeTextFile(join(store.root, "locks", `${key}.lock`), JSON.stringify(holder));
+  // Its temporaries (one just written), and one of another host from long ago.
+  const here = `${dead.pid}@${hostname()}`;
+  const tmps = ["digests.json", "records/w/e.json", "roots/r.json"].map((f) =>
+    join(store.root, `${f}.${here}.tmp`)
+  );
+  await Deno.mkdir(join(store.root, "roots"), { recursive: true });
+  for (const t of tmps) await Deno.writeTextFile(t, "{");
+  const ancient = join(store.root, `published/p.json.${dead.pid}@elsewhere.tmp`);
+  await Deno.mkdir(join(store.root, "published"), { recursive: true });
+  await Deno.writeTextFile(ancient, "{");
+  const longAgo = new Date(Date.now() - 10 * 60_000);
+  await Deno.utime(ancient, longAgo, longAgo);
+  // What gc must keep: another host's fresh temporary (it may be writing it now), a live
+  // process's, a live run's lock.
+  const remote = join(store.root, `digests.json.${dead.pid}@elsewhere.tmp`);
+  await Deno.writeTextFile(remote, "{");
+  const mine = join(store.root, `records/w/e.json.1@${hostname()}.tmp`); // pid 1 lives
+  await Deno.writeTextFile(mine, "{");
+  const release = await store.lock("livekey");
+
+  // The re-run finds the key committed: a cache hit, which takes no lock and leaves it there.
+  const again = await runWorkflow(await wf(dir, 1), { store, executor });
+  assertEquals(again.cached, ["e"]);
+  const expected = [
+    `locks/${key}.lock`,
+    `digests.json.${here}.tmp`,
+    `published/p.json.${dead.pid}@elsewhere.tmp`,
+    `records/w/e.json.${here}.tmp`,
+    `roots/r.json.${here}.tmp`,
+  ].sort();
+  if (Deno.build.os === "linux") {
+    assertEquals((await store.gc({ dryRun: true })).leftovers, expected);
+    await Deno.stat(join(store.root, "locks", `${key}.lock`)); // a dry run removes nothing
+    const r = await store.gc();
+    assertEquals(r.leftovers, expected);
+    assertEquals([...Deno.readDirSync(join(store.root, "locks"))].map((e) => e.name), [
+      "livekey.lock",
+    ]);
+    for (const t of [...tmps, ancient]) {
+      assert(!(await Deno.stat(t).catch(() => null)), `${t} removed`);
+    }
+    await Deno.stat(remote);
+    await Deno.stat(mine);
+  }
+  await release();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("lock: a dead holder, a reused pid and a silent remote holder are taken over; waiting is told", async () => {
   const { dir, store } = await setup();
   const lockFile = join(store.root, "locks", "k.lock");

@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import type { DetectorGeometry } from "../geometry/detector.ts";
 
 /** A value of one stored parameter: scalar, 1-D list, 2-D table or string. */
 export type ParamValue = number | number[] | number[][] | string;
@@ -284,6 +285,23 @@ export const SR_REQUIRED_PARAMS: readonly string[] = [
 ]; // deno-fmt-ignore
 
 /** Options of {@link midasParamsFrom}. */
+/** The detector geometry a scan's parameters describe, for a `nY` × `nZ` frame. */
+export function detectorGeometry(p: MidasParams, nY: number, nZ: number): DetectorGeometry {
+  return {
+    nY,
+    nZ,
+    pxUm: p.PixelSize,
+    lsdUm: p.Lsd,
+    ybc: p.YCen,
+    zbc: p.ZCen,
+    tx: p.tx,
+    ty: p.ty,
+    tz: p.tz,
+    p: p.p,
+    rhoDUm: p.RhoD,
+  };
+}
+
 export interface MidasParamsOptions {
   /** Keys that must be present (default {@link SR_REQUIRED_PARAMS}). */
   required?: readonly string[];

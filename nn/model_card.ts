@@ -35,8 +35,10 @@ export interface ModelCard {
 /**
  * Writes `<dir>/<name>.onnx` (weights as initializers) and `<dir>/<name>.json` (model card with
  * `extra` merged in, e.g. `{ srfacIn: 1, srfacOut: 2, channels: ["I"], args }`; a
- * {@link TrainResult}'s best-epoch metrics become `metrics`). Pass `weights: r.bestWeights` to
- * export the best epoch instead of the last.
+ * {@link TrainResult}'s best-epoch metrics become `metrics`, without the epoch's wall time: the
+ * same weights give the same files, so a re-run or a resumed run exports the same model and the
+ * steps that read it keep their cache keys; timings stay in the training log). Pass
+ * `weights: r.bestWeights` to export the best epoch instead of the last.
  */
 export async function exportModel(
   dir: string,
@@ -46,8 +48,9 @@ export async function exportModel(
 ): Promise<{ onnxPath: string; cardPath: string; card: ModelCard }> {
   await Deno.mkdir(dir, { recursive: true });
   const cost = archCost(model.arch, model.inChannels, 1, 1);
+  const { seconds: _wallTime, ...metrics } = model.best ?? {};
   const card: ModelCard = {
-    ...(model.best ? { metrics: model.best } : {}),
+    ...(model.best ? { metrics } : {}),
     ...extra,
     format: "srmidas-model/1",
     arch: model.arch.text,

@@ -33,6 +33,23 @@ import { PEAK_PARAM_NAMES, type PeakParamName, type RenderedPatch } from "./synt
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
+/**
+ * Runs `fn` (synchronous h5wasm calls) with the clock HDF5 reads stopped at the Unix epoch, so
+ * the same content gives the same bytes. HDF5 stamps every object it creates or extends with the
+ * time of day, and h5wasm cannot turn that off (h5py's `track_times=False`); its clock is
+ * emscripten's `clock_time_get`, which calls `Date.now()`. Without this two runs of a seeded
+ * step write different files, so the next step's cache key changes and nothing reproduces.
+ */
+export function atEpoch<T>(fn: () => T): T {
+  const now = Date.now;
+  Date.now = () => 0;
+  try {
+    return fn();
+  } finally {
+    Date.now = now;
+  }
+}
+
 /** Resolves once the HDF5 WASM module is initialised. */
 export async function h5Ready(): Promise<void> {
   await h5wasm.ready;
@@ -123,22 +140,24 @@ export class PatchstoreWriter {
     } catch (e) {
       throw new Error(`patchstore ${path}: cannot create output file (${(e as Error).message})`);
     }
-    const file = new h5wasm.File(this.#tmp, "w");
+    const file = atEpoch(() => new h5wasm.File(this.#tmp, "w"));
     if (file.file_id < 0n) {
       Deno.removeSync(this.#tmp);
       throw new Error(`patchstore ${path}: HDF5 could not create ${this.#tmp}`);
     }
     this.#file = file;
-    file.create_group("patchArr");
-    this.#arrays = layout.factors.map((s) => {
-      const n = layout.lrsz * s;
-      return file.create_dataset({
-        name: `patchArr/${levelName(s)}`,
-        data: new Float32Array(0),
-        shape: [0, 3, n, n],
-        maxshape: [null, 3, n, n],
-        chunks: [1, 3, n, n],
-        dtype: "<f",
+    this.#arrays = atEpoch(() => {
+      file.create_group("patchArr");
+      return layout.factors.map((s) => {
+        const n = layout.lrsz * s;
+        return file.create_dataset({
+          name: `patchArr/${levelName(s)}`,
+          data: new Float32Array(0),
+          shape: [0, 3, n, n],
+          maxshape: [null, 3, n, n],
+          chunks: [1, 3, n, n],
+          dtype: "<f",
+        });
       });
     });
     this.#batch = layout.factors.map((s) =>
@@ -211,12 +230,14 @@ export class PatchstoreWriter {
     if (this.#inBatch === 0) return;
     const { factors, lrsz } = this.layout;
     const n0 = this.#written, n1 = n0 + this.#inBatch;
-    factors.forEach((s, j) => {
-      const n = lrsz * s;
-      const ds = this.#arrays[j];
-      ds.resize([n1, 3, n, n]);
-      ds.write_slice([[n0, n1]], this.#batch[j].subarray(0, this.#inBatch * 3 * n * n));
-    });
+    atEpoch(() =>
+      factors.forEach((s, j) => {
+        const n = lrsz * s;
+        const ds = this.#arrays[j];
+        ds.resize([n1, 3, n, n]);
+        ds.write_slice([[n0, n1]], this.#batch[j].subarray(0, this.#inBatch * 3 * n * n));
+      })
+    );
     this.#written = n1;
     this.#inBatch = 0;
   }
@@ -229,46 +250,7 @@ export class PatchstoreWriter {
     const file = this.#file;
     if (!file) throw new Error(`patchstore ${this.path}: writer is closed`);
     try {
-      this.#flush();
-      const N = this.#written;
-      if (N === 0) throw new Error(`patchstore ${this.path}: no patches to write (all blank?)`);
-      const { factors, maxPeaks } = this.layout;
-      const table = (name: string, data: Float32Array) =>
-        file.create_dataset({ name, data, shape: [N, maxPeaks], dtype: "<f" });
-      file.create_group("peaksLocInPatch");
-      factors.forEach((s, j) => {
-        file.create_group(`peaksLocInPatch/${levelName(s)}`);
-        table(`peaksLocInPatch/${levelName(s)}/Ypx`, this.#locs[j].y.view());
-        table(`peaksLocInPatch/${levelName(s)}/Zpx`, this.#locs[j].z.view());
-      });
-      file.create_group("peaksParameters");
-      for (const k of PEAK_PARAM_NAMES) table(`peaksParameters/${k}`, this.#params[k].view());
-      const info = new Map<string, BigInt64Array | Float64Array>([
-        ["nPeaks", BigInt64Array.from(this.#info.nPeaks, (x) => BigInt(x))],
-        ["ISum", Float64Array.from(this.#info.ISum)],
-        ["Y00", Float64Array.from(this.#info.Y00)],
-        ["Z00", Float64Array.from(this.#info.Z00)],
-      ]);
-      // deno-lint-ignore no-explicit-any
-      file.create_dataset({
-        name: "patchInfo",
-        data: info as any,
-        shape: [N],
-        dtype: PATCH_INFO_DTYPE,
-      });
-      file.create_group("pstCreationArgs");
-      for (const [key, val] of Object.entries(creationArgs)) {
-        if (val === null || val === undefined) continue; // h5py cannot store None (§12.1-1)
-        const name = `pstCreationArgs/${key}`;
-        if (typeof val === "string") file.create_dataset({ name, data: val, shape: [] });
-        else if (typeof val === "number") {
-          file.create_dataset({ name, data: new Float64Array([val]), shape: [], dtype: "<d" });
-        } else {
-          const i = typeof val === "bigint" ? val : BigInt(val ? 1 : 0);
-          file.create_dataset({ name, data: new BigInt64Array([i]), shape: [], dtype: "<q" });
-        }
-      }
-      file.close();
+      atEpoch(() => this.#writeTables(file, creationArgs));
       this.#file = null;
       Deno.renameSync(this.#tmp, this.path);
     } catch (e) {
@@ -277,11 +259,56 @@ export class PatchstoreWriter {
     }
   }
 
+  /** The per-patch tables and creation arguments, then close (inside {@link atEpoch}). */
+  #writeTables(file: H5File, creationArgs: CreationArgs): void {
+    this.#flush();
+    const N = this.#written;
+    if (N === 0) throw new Error(`patchstore ${this.path}: no patches to write (all blank?)`);
+    const { factors, maxPeaks } = this.layout;
+    const table = (name: string, data: Float32Array) =>
+      file.create_dataset({ name, data, shape: [N, maxPeaks], dtype: "<f" });
+    file.create_group("peaksLocInPatch");
+    factors.forEach((s, j) => {
+      file.create_group(`peaksLocInPatch/${levelName(s)}`);
+      table(`peaksLocInPatch/${levelName(s)}/Ypx`, this.#locs[j].y.view());
+      table(`peaksLocInPatch/${levelName(s)}/Zpx`, this.#locs[j].z.view());
+    });
+    file.create_group("peaksParameters");
+    for (const k of PEAK_PARAM_NAMES) table(`peaksParameters/${k}`, this.#params[k].view());
+    const info = new Map<string, BigInt64Array | Float64Array>([
+      ["nPeaks", BigInt64Array.from(this.#info.nPeaks, (x) => BigInt(x))],
+      ["ISum", Float64Array.from(this.#info.ISum)],
+      ["Y00", Float64Array.from(this.#info.Y00)],
+      ["Z00", Float64Array.from(this.#info.Z00)],
+    ]);
+    // deno-lint-ignore no-explicit-any
+    file.create_dataset({
+      name: "patchInfo",
+      data: info as any,
+      shape: [N],
+      dtype: PATCH_INFO_DTYPE,
+    });
+    file.create_group("pstCreationArgs");
+    for (const [key, val] of Object.entries(creationArgs)) {
+      if (val === null || val === undefined) continue; // h5py cannot store None (§12.1-1)
+      const name = `pstCreationArgs/${key}`;
+      if (typeof val === "string") file.create_dataset({ name, data: val, shape: [] });
+      else if (typeof val === "number") {
+        file.create_dataset({ name, data: new Float64Array([val]), shape: [], dtype: "<d" });
+      } else {
+        const i = typeof val === "bigint" ? val : BigInt(val ? 1 : 0);
+        file.create_dataset({ name, data: new BigInt64Array([i]), shape: [], dtype: "<q" });
+      }
+    }
+    file.close();
+  }
+
   /** Closes and deletes the temporary file; the target path is left untouched. Idempotent. */
   abort(): void {
     if (this.#file) {
       try {
-        this.#file.close();
+        const file = this.#file;
+        atEpoch(() => file.close());
       } catch { /* already failing; the removal below matters */ }
       this.#file = null;
     }

@@ -26,7 +26,7 @@ import { findScanZip } from "../midas/scan_dir.ts";
 import { dirname } from "node:path";
 import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
-import { frameOmega, type MidasParams } from "../midas/params.ts";
+import { detectorGeometry, frameOmega, type MidasParams } from "../midas/params.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
 import { radiusMapPx, ringIndexMap } from "../geometry/ring_map.ts";
 import {
@@ -217,19 +217,7 @@ async function setup(
         (n) => new Float64Array(n),
       ).data
       : undefined;
-    const rMap = radiusMapPx({
-      nY,
-      nZ,
-      pxUm: params.PixelSize,
-      lsdUm: params.Lsd,
-      ybc: params.YCen,
-      zbc: params.ZCen,
-      tx: params.tx,
-      ty: params.ty,
-      tz: params.tz,
-      p: params.p,
-      rhoDUm: params.RhoD,
-    }, resT);
+    const rMap = radiusMapPx(detectorGeometry(params, nY, nZ), resT);
     const ringMap = ringIndexMap(rMap, ringRadii, params.Width / params.PixelSize);
     const cascade = o.srfac === 1 ? null : await loadCascade(cfg, o.srfac, {
       configDir: o.configPath ? dirname(o.configPath) : undefined,

@@ -19,7 +19,7 @@
  */
 import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
-import { frameOmega, type MidasParams } from "../midas/params.ts";
+import { detectorGeometry, frameOmega, type MidasParams } from "../midas/params.ts";
 import { findMidasZip } from "../midas/scan_dir.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
 import { N_PEAK_COLS, PEAK_COL } from "../midas/peak_table.ts";
@@ -446,19 +446,7 @@ async function ringSet(
 
 /** Ring index at a detector position (transformed layout), from the geometry. */
 function ringLookup(p: MidasParams, nY: number, nZ: number, rings: RingSet) {
-  const g = {
-    nY,
-    nZ,
-    pxUm: p.PixelSize,
-    lsdUm: p.Lsd,
-    ybc: p.YCen,
-    zbc: p.ZCen,
-    tx: p.tx,
-    ty: p.ty,
-    tz: p.tz,
-    p: p.p,
-    rhoDUm: p.RhoD,
-  };
+  const g = detectorGeometry(p, nY, nZ);
   const tilt = tiltMatrix(g.tx, g.ty, g.tz);
   return (y: number, z: number) => {
     const r = idealREtaFromPixel(g, y, z, tilt).rPx;

@@ -6,23 +6,7 @@ import { join } from "node:path";
 import { simulateScan } from "../process/_test_util.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
-
-function srmidas(cwd: string, ...args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-async function run(cwd: string, ...args: string[]) {
-  const out = await srmidas(cwd, ...args).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { srmidas as run, srmidasCommand } from "./cli.ts";
 
 /** Relative path → bytes of every file below `dir` (srmidas's ledger left out). */
 async function files(dir: string, prefix = ""): Promise<Map<string, Uint8Array>> {
@@ -103,7 +87,7 @@ Deno.test("kill -9 while publishing, then a re-run: complete files identical to 
   assertEquals(compute.code, 0, compute.stderr);
   // The cached run only publishes; kill it as soon as the first file lands in DIR.
   const watcher = Deno.watchFs(scan, { recursive: true });
-  const child = srmidas(cwd, "process", "-midasZarrDir", scan).spawn();
+  const child = srmidasCommand(cwd, ["process", "-midasZarrDir", scan]).spawn();
   for await (const ev of watcher) {
     if (ev.paths.some((p) => p.includes("/Temp/"))) break;
   }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { simulateScan } from "../process/_test_util.ts";
 import { readAllPeaksPS } from "../midas/peak_table.ts";
 import { hasPython, PYTHON, runPython } from "./python.ts";
+import { SR_MIDAS_COMMANDS } from "./cli.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -63,17 +64,8 @@ Deno.test("python shim: pip-installs from its folder; sr-midas-process takes sr-
       "'--no-build-isolation', '--no-deps', '--no-index', '--target', sys.argv[1], sys.argv[2]])",
     { args: [join(tmp, "site"), join(tmp, "src")] },
   );
-  for (
-    const name of [
-      "process",
-      "create-peakbank",
-      "create-patchstore",
-      "train",
-      "hp-optimize",
-      "predict",
-      "create-pred-pst",
-    ]
-  ) await Deno.stat(join(tmp, "site", "bin", `sr-midas-${name}`));
+  // The shim installs every command name package.json installs.
+  for (const name of SR_MIDAS_COMMANDS) await Deno.stat(join(tmp, "site", "bin", name));
   const { scan } = await simulateScan();
   const out = await new Deno.Command(join(tmp, "site", "bin", "sr-midas-process"), {
     args: ["-midasZarrDir", scan, "-srfac", "1", "-saveSRpatches", "0"],

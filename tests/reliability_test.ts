@@ -6,17 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
-const dec = new TextDecoder();
-
-async function srmidas(cwd: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd,
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { srmidas, srmidasCommand } from "./cli.ts";
 
 const SIM = ["--nFrames", "3", "--nY", "96", "--nZ", "96", "--nGrains", "3", "--nDark", "1"];
 const ls = (p: string) => {
@@ -98,13 +88,7 @@ Deno.test("CLI: gc keeps both --out results; bad input fails early in one line a
 Deno.test("CLI: SIGTERM cancels cleanly, says so, exits 143, leaves no staging", async () => {
   const dir = await Deno.makeTempDir({ prefix: "srmidas-rel-" });
   const args = ["simulate", "--nFrames", "400", "--nY", "256", "--nZ", "256", "--nGrains", "40"];
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    cwd: dir,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = srmidasCommand(dir, args).spawn();
   let err = "";
   const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
   while (!err.includes("started")) {

@@ -1,6 +1,6 @@
 /**
  * `assertSameTree(a, b)`: two directories hold the same relative file paths with identical
- * bytes (the executor- and shard-parity checks).
+ * bytes (the executor- and shard-parity checks, the chaos test).
  * @module
  */
 import { join, relative } from "node:path";
@@ -14,17 +14,22 @@ async function files(root: string, dir = root, out: string[] = []): Promise<stri
   return out.sort();
 }
 
-/**
- * Throws naming the first differing or missing file. `pathIn`: a text file may differ only by
- * naming path `[0]` under `a` where it names `[1]` under `b` (reports that record their inputs'
- * absolute paths, compared across two stores).
- */
+/** What {@link assertSameTree} may leave out or rewrite before comparing. */
+export interface SameTreeOptions {
+  /** Relative paths not compared (e.g. a store's manifest.json, which records pids and times). */
+  ignore?: (rel: string) => boolean;
+  /** Rewrites a file's bytes before the comparison (e.g. blanks wall-clock timings). */
+  normalize?: (rel: string, bytes: Uint8Array) => Uint8Array;
+}
+
+/** Throws naming the first differing or missing file; returns the number of files compared. */
 export async function assertSameTree(
   a: string,
   b: string,
-  o: { pathIn?: [string, string] } = {},
+  opts: SameTreeOptions = {},
 ): Promise<number> {
-  const fa = await files(a), fb = await files(b);
+  const keep = (f: string) => !opts.ignore?.(f);
+  const fa = (await files(a)).filter(keep), fb = (await files(b)).filter(keep);
   const onlyA = fa.filter((f) => !fb.includes(f)), onlyB = fb.filter((f) => !fa.includes(f));
   if (onlyA.length || onlyB.length) {
     throw new Error(
@@ -33,24 +38,17 @@ export async function assertSameTree(
       }`,
     );
   }
+  const read = async (root: string, f: string) => {
+    const bytes = await Deno.readFile(join(root, f));
+    return opts.normalize ? opts.normalize(f, bytes) : bytes;
+  };
   for (const f of fa) {
-    const x = await Deno.readFile(join(a, f)), y = await Deno.readFile(join(b, f));
-    const differ = (x.length !== y.length || x.some((v, i) => v !== y[i])) &&
-      !(o.pathIn && sameUpToPath(x, y, o.pathIn));
-    if (differ) {
+    const x = await read(a, f), y = await read(b, f);
+    if (x.length !== y.length || x.some((v, i) => v !== y[i])) {
       throw new Error(
         `${f} differs: ${join(a, f)} (${x.length} B) vs ${join(b, f)} (${y.length} B)`,
       );
     }
   }
   return fa.length;
-}
-
-function sameUpToPath(x: Uint8Array, y: Uint8Array, [from, to]: [string, string]): boolean {
-  const dec = new TextDecoder("utf-8", { fatal: true });
-  try {
-    return dec.decode(x).replaceAll(from, to) === dec.decode(y);
-  } catch {
-    return false; // not text
-  }
 }

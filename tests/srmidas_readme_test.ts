@@ -8,32 +8,19 @@ import { simulateScan, tinyModels } from "../process/_test_util.ts";
 import { readNpy } from "../nn/io/npy.ts";
 import { PatchstoreReader } from "../patchstore/h5.ts";
 import { hasPython, runPython } from "./python.ts";
+import { srMidasBin } from "./cli.ts";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
-/** A temp dir with `bin/sr-midas-*` links (as `npm install -g` makes them) and a work dir. */
+/** A work dir and a bin dir with every `sr-midas-*` name, as `npm install -g` links them. */
 async function setup() {
-  const root = await Deno.makeTempDir({ prefix: "srm_readme_" });
-  await Deno.mkdir(join(root, "bin"));
-  for (
-    const n of [
-      "process",
-      "create-peakbank",
-      "create-patchstore",
-      "train",
-      "hp-optimize",
-      "predict",
-      "create-pred-pst",
-    ]
-  ) await Deno.symlink(join(REPO, "bin", "sr-midas"), join(root, "bin", `sr-midas-${n}`));
-  const work = join(root, "work");
-  await Deno.mkdir(work);
-  return { root, work };
+  const work = await Deno.makeTempDir({ prefix: "srm_readme_" });
+  return { bin: await srMidasBin(), work };
 }
 
-async function srMidas(root: string, cwd: string, command: string, ...args: string[]) {
-  const out = await new Deno.Command(join(root, "bin", command), {
+async function srMidas(bin: string, cwd: string, command: string, ...args: string[]) {
+  const out = await new Deno.Command(join(bin, command), {
     args,
     cwd,
     env: { NO_COLOR: "1", PATH: `${join(REPO, "node_modules", ".bin")}:${Deno.env.get("PATH")}` },
@@ -45,10 +32,10 @@ async function srMidas(root: string, cwd: string, command: string, ...args: stri
 }
 
 Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srfac_list 1 2 4 8, hp-optimize cnnsr, predict cnnsr, create-pred-pst", async () => {
-  const { root, work } = await setup();
+  const { bin, work } = await setup();
   // A MIDAS analysis directory with MIDAS-style peak tables in Temp/ (srfac 1 = MIDAS's search).
   const { scan } = await simulateScan({ nFrames: 8 });
-  await srMidas(root, work, "sr-midas-process", "-midasZarrDir", scan, "-srfac", "1");
+  await srMidas(bin, work, "sr-midas-process", "-midasZarrDir", scan, "-srfac", "1");
 
   // 1. Create Peakbank: the README's JSON config, verbatim but for the directory.
   await Deno.writeTextFile(
@@ -70,14 +57,14 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
       4,
     ),
   );
-  await srMidas(root, work, "sr-midas-create-peakbank", "-config", "in_create_peakbank.json");
+  await srMidas(bin, work, "sr-midas-create-peakbank", "-config", "in_create_peakbank.json");
   const csv = await Deno.readTextFile(join(work, "out_peakbank", "df_peakbank.csv"));
   assertMatch(csv.split("\n")[0], /^,SpotID,error_reconstruction,frame_id,IntegratedIntensity/);
   assert(csv.trim().split("\n").length > 5, `peakbank rows: ${csv.trim().split("\n").length - 1}`);
 
   // 2. Create Patchstore (README flags; -n_patches 60000 → 24).
   await srMidas(
-    root,
+    bin,
     work,
     "sr-midas-create-patchstore",
     ...`-peakbankPath out_peakbank/df_peakbank.csv -savedir out_patchstore/ -savename patchstore.h5 -cvsz 20 -srfac_list 1 2 4 8 -n_patches 24 -patch_size 20 -I_thresh 99.0`
@@ -97,7 +84,7 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
 
   // 4. Hyperparameter optimization (-n_trials 50 -n_itrs 20 → 2 and 1).
   await srMidas(
-    root,
+    bin,
     work,
     "sr-midas-hp-optimize",
     ..."cnnsr -pst out_patchstore/patchstore.h5 -inSRx 1 -outSRx 2 -n_trials 2 -n_itrs 1 -output_base_dir optuna_results/"
@@ -111,7 +98,7 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
   const models = join(work, "out_models");
   await tinyModels(models, [["x1_x8", 1, 8], ["x1_x2", 1, 2], ["x2_x4", 2, 4], ["x4_x8", 4, 8]]);
   await srMidas(
-    root,
+    bin,
     work,
     "sr-midas-predict",
     ..."cnnsr -pstPath out_patchstore/patchstore.h5 -inSRx 1 -outSRx 8 -modDir out_models/x1_x8 -modItr 999 -saveDir out_predictions/"
@@ -120,7 +107,7 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
   const single = await readNpy(join(work, "out_predictions", "predictions.npy"));
   assertEquals(single.shape, [24, 1, 160, 160]);
   await srMidas(
-    root,
+    bin,
     work,
     "sr-midas-predict",
     ..."cnnsr -pstPath out_patchstore/patchstore.h5 -inSRx 1 -outSRx 8 -cascade -x2ModDir out_models/x1_x2 -x2ModItr 4975 -x4ModDir out_models/x2_x4 -x4ModItr 999 -x8ModDir out_models/x4_x8 -x8ModItr 999 -saveDir out_predictions/"
@@ -130,10 +117,21 @@ Deno.test("sr-midas README: create-peakbank -config, create-patchstore with -srf
     const a = await readNpy(join(work, "out_predictions", `predictions_SRx${f}.npy`));
     assertEquals(a.shape, [24, 1, n, n]);
   }
+  if (await hasPython("numpy")) {
+    const shapes = await runPython(
+      "import numpy, sys; print(*[numpy.load(p).shape for p in sys.argv[1:]], numpy.load(sys.argv[1]).dtype)",
+      {
+        args: ["predictions.npy", "predictions_SRx8.npy"].map((n) =>
+          join(work, "out_predictions", n)
+        ),
+      },
+    );
+    assertEquals(shapes.trim(), "(24, 1, 160, 160) (24, 1, 160, 160) float32");
+  }
 
   // 6. Create Predicted Patchstore.
   await srMidas(
-    root,
+    bin,
     work,
     "sr-midas-create-pred-pst",
     ..."-pstPath out_patchstore/patchstore.h5 -saveDir out_pred_patchstore/ -saveName pred_pst_x2.h5 -trainedModDir out_models/x1_x2 -trainedModItr 4975 -srfacIn 1 -srfacOut 2 -bsz 500"

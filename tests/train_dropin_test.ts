@@ -10,8 +10,7 @@ import { readTorchStateDict } from "../nn/io/pth.ts";
 import { Predictor } from "../nn/session.ts";
 import { hasPython, runPython } from "./python.ts";
 import { assert, assertEquals } from "./assert.ts";
-
-const ALIAS = new URL("../bin/sr-midas", import.meta.url).pathname;
+import { srMidasBin } from "./cli.ts";
 
 /** sr-midas's README, "Train a Model", flag for flag. */
 const README = [
@@ -42,9 +41,7 @@ function readme(values: Record<string, string>): string[] {
 
 /** Runs `sr-midas-train …` in `cwd` through a link named as the installed command. */
 async function srMidasTrain(cwd: string, args: string[]) {
-  const bin = join(cwd, ".bin");
-  await Deno.mkdir(bin, { recursive: true });
-  await Deno.symlink(ALIAS, join(bin, "sr-midas-train")).catch(() => {});
+  const bin = await srMidasBin();
   const out = await new Deno.Command(join(bin, "sr-midas-train"), {
     args,
     cwd,

@@ -14,6 +14,7 @@
  * @module
  */
 import h5wasm from "h5wasm/node";
+import { atEpoch } from "../../patchstore/h5.ts";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
@@ -30,19 +31,22 @@ export class PredPatchstoreWriter {
     readonly size: number,
     private readonly tmp: string,
   ) {
-    const file = new h5wasm.File(tmp, "w");
+    // The same predictions give the same bytes (HDF5's object times fixed; see atEpoch).
+    const file = atEpoch(() => new h5wasm.File(tmp, "w"));
     if (file.file_id < 0n) {
       throw new Error(`predicted patchstore ${path}: HDF5 could not create ${tmp}`);
     }
     this.#file = file;
-    file.create_group("patchArr");
-    this.#ds = file.create_dataset({
-      name: `patchArr/SRx${factor}`,
-      data: new Float32Array(0),
-      shape: [0, 1, size, size],
-      maxshape: [null, 1, size, size],
-      chunks: [1, 1, size, size],
-      dtype: "<f",
+    this.#ds = atEpoch(() => {
+      file.create_group("patchArr");
+      return file.create_dataset({
+        name: `patchArr/SRx${factor}`,
+        data: new Float32Array(0),
+        shape: [0, 1, size, size],
+        maxshape: [null, 1, size, size],
+        chunks: [1, 1, size, size],
+        dtype: "<f",
+      });
     });
   }
 
@@ -74,15 +78,18 @@ export class PredPatchstoreWriter {
       );
     }
     const n1 = this.#count + n;
-    this.#ds.resize([n1, 1, this.size, this.size]);
-    this.#ds.write_slice([[this.#count, n1]], data);
+    atEpoch(() => {
+      this.#ds.resize([n1, 1, this.size, this.size]);
+      this.#ds.write_slice([[this.#count, n1]], data);
+    });
     this.#count = n1;
   }
 
   /** Closes the file and renames it to `path`. */
   commit(): void {
     if (!this.#file) throw new Error(`predicted patchstore ${this.path}: writer is closed`);
-    this.#file.close();
+    const file = this.#file;
+    atEpoch(() => file.close());
     this.#file = null;
     Deno.renameSync(this.tmp, this.path);
   }
@@ -90,7 +97,8 @@ export class PredPatchstoreWriter {
   /** Closes and removes the temporary file. Idempotent. */
   abort(): void {
     try {
-      this.#file?.close();
+      const file = this.#file;
+      if (file) atEpoch(() => file.close());
     } catch { /* failing already */ }
     this.#file = null;
     try {
