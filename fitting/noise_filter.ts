@@ -114,3 +114,16 @@ export function estimateNoise(
   const dev = s.map((v) => Math.abs(v - mean));
   return { mean, sigma: 1.4826 * med(dev) };
 }
+
+/**
+ * The per-pixel variance model of a frame's counts (`var = gain·μ + readSigma²`, what the raw
+ * re-fit's BIC weighs pixels by, fitting/model_select.ts) from its robust background level and
+ * noise ({@link estimateNoise}). One level cannot separate gain from read noise, so gain is 1
+ * (photon-counting units, as the simulator) and readSigma² = σ² − level; a σ² below the level
+ * (sub-Poisson: gain < 1) gives gain σ²/level and no read noise instead.
+ */
+export function countVarianceModel(n: NoiseModel): { gain: number; readSigma: number } {
+  const variance = n.sigma * n.sigma, level = Math.max(n.mean, 0);
+  if (variance >= level) return { gain: 1, readSigma: Math.sqrt(variance - level) };
+  return { gain: variance / level, readSigma: 0 };
+}

@@ -1,4 +1,11 @@
-import { estimateNoise, isRealSpot, truncatedNormalMoments } from "./noise_filter.ts";
+import {
+  countVarianceModel,
+  estimateNoise,
+  isRealSpot,
+  truncatedNormalMoments,
+} from "./noise_filter.ts";
+import { applyNoise, simulatorNoise } from "../synthesis/noise_model.ts";
+import { Rng } from "../synthesis/noise.ts";
 import { componentPixels, labelComponents } from "./components.ts";
 import { addPseudoVoigt } from "../peaks/pseudo_voigt.ts";
 import { assert, assertClose, gaussianRng, uniformRng } from "./test_util.ts";
@@ -73,4 +80,15 @@ Deno.test("isRealSpot: rejects noise components at 2.5σ and keeps faint real sp
   assert(comp.count > 1000, `expected > 1000 noise components, got ${comp.count}`);
   assert(found.size >= 35, `kept ${found.size}/36 faint spots`);
   assert(keptNoise <= 1, `kept ${keptNoise} noise components`);
+});
+
+Deno.test("countVarianceModel: a simulated background frame gives back the simulator's read noise", () => {
+  const truth = simulatorNoise(); // background 2, gain 1, read σ 4 (+ rounding)
+  const frame = applyNoise(new Float64Array(300 * 300), truth, new Rng(5));
+  const m = countVarianceModel(estimateNoise(frame, { stride: 1 }));
+  assert(m.gain === 1, `gain ${m.gain}`);
+  // The MAD of integer counts is coarse: within 10 % of √(16 + 1/12).
+  assertClose(m.readSigma, truth.readSigma, 0.1 * truth.readSigma, "readSigma");
+  const sub = countVarianceModel({ mean: 10, sigma: 2 });
+  assert(sub.readSigma === 0 && Math.abs(sub.gain - 0.4) < 1e-12, `sub-Poisson ${sub.gain}`);
 });

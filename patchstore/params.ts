@@ -113,6 +113,14 @@ const entries = {
     v.pipe(v.number(), v.gtValue(0), v.maxValue(1)),
     "width multiplier of the deconvolving target, (0, 1] [0.25]",
   ),
+  inputNoise: opt(
+    v.picklist(["none", "detector"]),
+    "x1 input: none (noise-free render) or detector (seeded noise, thresholded as process) [none]",
+  ),
+  noiseBackground: opt(v.pipe(v.number(), v.minValue(0)), "input noise: background, counts [2]"),
+  noiseGain: opt(v.pipe(v.number(), v.gtValue(0)), "input noise: counts per photon [1]"),
+  noiseReadSigma: opt(v.pipe(v.number(), v.minValue(0)), "input noise: read σ, counts [4]"),
+  noiseThreshold: opt(num, "input noise: x1 threshold, counts (the scan's RingThresh) [10]"),
   peakbank: ignoredStr("the peakbank is the input port"),
   peakbankPath: ignoredStr("the peakbank is the input port"),
   saveDir: ignoredStr("the engine chooses the output directory"),
@@ -184,6 +192,11 @@ export function toSynthesisConfig(
     maxTries: p.maxTries,
     target: p.target,
     targetWidthFactor: p.targetWidthFactor,
+    inputNoise: p.inputNoise,
+    noiseBackground: p.noiseBackground,
+    noiseGain: p.noiseGain,
+    noiseReadSigma: p.noiseReadSigma,
+    noiseThreshold: p.noiseThreshold,
   };
   if (over.Ypx_BC === undefined || over.Zpx_BC === undefined) {
     throw new Error(

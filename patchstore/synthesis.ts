@@ -60,6 +60,8 @@ import {
 } from "./peakbank_csv.ts";
 import { findRingRadii } from "./ring_modes.ts";
 import { Rng } from "./rng.ts";
+import { applyNoise, type NoiseModel } from "../synthesis/noise_model.ts";
+import { labelComponents } from "../fitting/components.ts";
 
 /** Synthesis settings; names are sr-midas's `create_patchstore` keys (seed spec §4.1). */
 export interface SynthesisConfig {
@@ -108,6 +110,24 @@ export interface SynthesisConfig {
   target: "resample" | "deconvolve";
   /** Width multiplier of the deconvolving target (0 < f ≤ 1; default 0.25: σ 1.5 px → 0.375 px, so peaks 1 px apart keep two maxima). */
   targetWidthFactor: number;
+  /**
+   * Noise on the x1 input (issue #12: inputs that look like the detector). `"none"` (sr-midas): the
+   * x1 level is the noise-free render. `"detector"`: the x1 crop (in counts; the noise model's flat
+   * background replaces the peakbank's BG on the canvas) gets seeded detector noise
+   * ({@link applyNoise}: `gain·Poisson((noiseBackground + s)/gain) + N(0, noiseReadSigma²)`,
+   * rounded), then is cut as `process` cuts a frame: pixels below `noiseThreshold` (the scan's
+   * ring threshold) become 0 and only the brightest 8-connected component of ≥ 2 pixels stays
+   * (process/spots.ts keeps one component per patch, minPxCount 2). Levels above x1, the targets, stay noise-free.
+   */
+  inputNoise: "none" | "detector";
+  /** Flat background of the input noise, counts per x1 pixel (simulator default 2). */
+  noiseBackground: number;
+  /** Counts per photon of the input noise (1: photon counting, as the simulator). */
+  noiseGain: number;
+  /** Read-noise σ of the input noise, counts (simulator default 4; the rounding adds its 1/12). */
+  noiseReadSigma: number;
+  /** Threshold (counts above the pedestal) applied to the noisy x1 crop (simulator RingThresh 10). */
+  noiseThreshold: number;
 }
 
 /**
@@ -137,6 +157,11 @@ export function defaultSynthesisConfig(over: Partial<SynthesisConfig> = {}): Syn
     maxTries: 100_000,
     target: "resample",
     targetWidthFactor: 0.25,
+    inputNoise: "none",
+    noiseBackground: 2,
+    noiseGain: 1,
+    noiseReadSigma: 4,
+    noiseThreshold: 10,
     ...over,
   };
 }
@@ -261,6 +286,13 @@ export function validateSynthesisConfig(cfg: SynthesisConfig, source = "create_p
   if (!(cfg.targetWidthFactor > 0 && cfg.targetWidthFactor <= 1)) {
     fail("targetWidthFactor", "in (0, 1]", cfg.targetWidthFactor);
   }
+  if (cfg.inputNoise !== "none" && cfg.inputNoise !== "detector") {
+    fail("inputNoise", '"none" or "detector"', cfg.inputNoise);
+  }
+  if (!(cfg.noiseBackground >= 0)) fail("noiseBackground", "≥ 0", cfg.noiseBackground);
+  if (!(cfg.noiseGain > 0)) fail("noiseGain", "> 0", cfg.noiseGain);
+  if (!(cfg.noiseReadSigma >= 0)) fail("noiseReadSigma", "≥ 0", cfg.noiseReadSigma);
+  if (!Number.isFinite(cfg.noiseThreshold)) fail("noiseThreshold", "a number", cfg.noiseThreshold);
   for (const k of ["Ypx_BC", "Zpx_BC", "errCut", "integIntCut"] as const) {
     if (Number.isNaN(cfg[k])) fail(k, "a number", cfg[k]);
   }
@@ -470,10 +502,17 @@ export interface RenderedPatch {
 
 /**
  * Renders one patch's peaks (seed spec §4.5 with the fixes listed in the module doc).
- * Returns null for a blank patch (nothing above the source or x1 threshold), which the
- * store drops, as sr-midas does.
+ * Returns null for a blank patch (nothing above the source or x1 threshold, or with input noise
+ * nothing left above `noiseThreshold`), which the store drops, as sr-midas does. `rng` draws the
+ * input noise (`inputNoise: "detector"`; {@link synthesizePatch} passes the patch's own stream).
  */
-export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPatch | null {
+export function renderPatch(
+  peaks: PatchPeaks,
+  cfg: SynthesisConfig,
+  rng?: Rng,
+): RenderedPatch | null {
+  const noisy = cfg.inputNoise === "detector";
+  if (noisy && !rng) throw new Error('renderPatch: inputNoise "detector" needs an rng');
   const S = cfg.srfacSource, cv = cfg.cvsz, lr = cfg.lrsz;
   const ns = cv * S;
   const { Ypx_BC: ybc, Zpx_BC: zbc } = cfg;
@@ -488,7 +527,8 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
   renderPeaks(a, rr, ee, peaks, S);
   let bg = 0;
   for (let k = 0; k < peaks.nPeaks; k++) bg += Number.isFinite(p.BG[k]) ? p.BG[k] : 0;
-  bg /= peaks.nPeaks * S * S;
+  // With input noise the noise model's background is the background (added with the noise).
+  bg = noisy ? 0 : bg / (peaks.nPeaks * S * S);
   if (bg !== 0) { for (let i = 0; i < a.length; i++) a[i] += bg; }
 
   const iSum = peaks.iSum;
@@ -544,7 +584,12 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
   const levels: Float32Array[] = [], locY: Float32Array[] = [], locZ: Float32Array[] = [];
   for (const x of cfg.srfacAll) {
     const n = lr * x, n2 = n * n;
-    const c = sumPool(x > 1 && sharp ? sharp : crop, nc, S / x);
+    let c = sumPool(x > 1 && sharp ? sharp : crop, nc, S / x);
+    if (x === 1 && noisy) {
+      const cut = noisyInput(c, lr, cfg, rng!);
+      if (!cut) return null;
+      c = cut;
+    }
     const tx = cfg.midasIthresh / (x * x);
     if (maxOf(c) > tx) { for (let i = 0; i < n2; i++) if (c[i] < tx) c[i] = 0; }
     const inv = 1 / maxOf(c);
@@ -562,6 +607,36 @@ export function renderPatch(peaks: PatchPeaks, cfg: SynthesisConfig): RenderedPa
     locZ.push(lz);
   }
   return { peaks, Y00, Z00, levels, locY, locZ };
+}
+
+/** The noise model of a config's input-noise keys. */
+export function inputNoiseModel(cfg: SynthesisConfig): NoiseModel {
+  return {
+    background: cfg.noiseBackground,
+    gain: cfg.noiseGain,
+    readSigma: Math.sqrt(cfg.noiseReadSigma ** 2 + 1 / 12),
+  };
+}
+
+/**
+ * The x1 crop (`lr`², counts) as `process` would see it on a detector: noisy, thresholded at
+ * `noiseThreshold`, only the component of the brightest pixel kept (see
+ * {@link SynthesisConfig.inputNoise}). Null when no pixel is left.
+ */
+function noisyInput(
+  c: Float64Array,
+  lr: number,
+  cfg: SynthesisConfig,
+  rng: Rng,
+): Float64Array | null {
+  const v = applyNoise(c, inputNoiseModel(cfg), rng);
+  for (let i = 0; i < v.length; i++) if (v[i] < cfg.noiseThreshold || v[i] <= 0) v[i] = 0;
+  const comp = labelComponents(v, lr, lr, { minNrPx: 1 }); // process: minPxCount 2
+  if (comp.count === 0) return null;
+  let best = 0;
+  for (let k = 1; k < comp.count; k++) if (comp.maxValue[k] > comp.maxValue[best]) best = k;
+  for (let i = 0; i < v.length; i++) if (comp.labels[i] !== best + 1) v[i] = 0;
+  return v;
 }
 
 /**
@@ -610,5 +685,5 @@ function renderPeaks(
 /** Samples and renders patch `index` from its own random stream `Rng(seed, index)`. */
 export function synthesizePatch(plan: SynthesisPlan, index: number): RenderedPatch | null {
   const rng = new Rng(plan.cfg.seed, index);
-  return renderPatch(samplePatchPeaks(plan, rng, index), plan.cfg);
+  return renderPatch(samplePatchPeaks(plan, rng, index), plan.cfg, rng);
 }

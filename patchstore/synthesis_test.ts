@@ -1,6 +1,7 @@
 import { makePeakbank } from "./peakbank_csv.ts";
 import { Rng } from "./rng.ts";
 import { peakLocalMax } from "../fitting/local_max.ts";
+import { labelComponents } from "../fitting/components.ts";
 import {
   defaultSynthesisConfig,
   type PatchPeaks,
@@ -17,6 +18,7 @@ import {
 } from "./synthesis.ts";
 import { syntheticPeakbank } from "./testdata.ts";
 import { argmax, assert, assertRejects } from "./test_assert.ts";
+import { assertThrows } from "../tests/assert.ts";
 
 const BC = { Ypx_BC: 1024, Zpx_BC: 1024 };
 const small = (over: Partial<SynthesisConfig> = {}) =>
@@ -244,7 +246,8 @@ Deno.test("peaks straddling the Eta = ±180° seam render symmetrically (wrapped
   }
 });
 
-Deno.test("deconvolving target: two maxima for a 1 px pair with σ 1.5 px; resample shows one blob", () => {
+/** Two peaks σ 1.5 px, IMax 1000, 1 px apart along the ring at R 500 px (beam centre 1024). */
+function pairPeaks(): PatchPeaks {
   const R = 500, DEG = Math.PI / 180, eta0 = 40;
   const [y1, z1] = [1024 + R * Math.sin(eta0 * DEG), 1024 + R * Math.cos(eta0 * DEG)];
   // Partner 1 px away along the ring's tangent.
@@ -269,7 +272,11 @@ Deno.test("deconvolving target: two maxima for a 1 px pair with σ 1.5 px; resam
     params.BG[k] = 0;
     params.peakPointer[k] = k;
   });
-  const peaks: PatchPeaks = { nPeaks: 2, iSum: 2 * params.IntegInt[0], ringRadius: R, params };
+  return { nPeaks: 2, iSum: 2 * params.IntegInt[0], ringRadius: R, params };
+}
+
+Deno.test("deconvolving target: two maxima for a 1 px pair with σ 1.5 px; resample shows one blob", () => {
+  const peaks = pairPeaks();
   const maxima = (p: ReturnType<typeof renderPatch>, level: number) => {
     const n = 20 * [1, 2, 4, 8][level];
     return peakLocalMax(p!.levels[level].subarray(0, n * n), n, n, {
@@ -295,4 +302,36 @@ Deno.test("deconvolving target: bad settings are refused by name", async () => {
       ),
     "targetWidthFactor",
   );
+});
+
+Deno.test("input noise: x1 is seeded, thresholded, one component; targets stay noise-free", () => {
+  const peaks = pairPeaks();
+  const cfg = small({ cvsz: 40, target: "deconvolve", inputNoise: "detector" });
+  const a = renderPatch(peaks, cfg, new Rng(1))!, a2 = renderPatch(peaks, cfg, new Rng(1))!;
+  const b = renderPatch(peaks, cfg, new Rng(2))!;
+  const clean = renderPatch(peaks, small({ cvsz: 40, target: "deconvolve" }))!;
+  const x1 = (p: typeof a) => p.levels[0].subarray(0, 400);
+  assert(x1(a).every((v, i) => v === x1(a2)[i]), "same rng, same noise");
+  assert(x1(a).some((v, i) => v !== x1(b)[i]), "another rng, other noise");
+  assert(x1(a).some((v, i) => v !== x1(clean)[i]), "x1 is not the noise-free render");
+  for (let l = 1; l < 4; l++) {
+    assert(a.levels[l].every((v, i) => v === clean.levels[l][i]), `target level ${l} has noise`);
+  }
+  // Thresholded as process thresholds a frame: one component of noisy counts, max 1.
+  const v = x1(a);
+  const comps = labelComponents(v, 20, 20);
+  assert(comps.count === 1, `${comps.count} components`);
+  assert(v.some((x) => x === 1), "max-normalized");
+  const kept = Array.from(v).filter((x) => x > 0);
+  assert(kept.length > 9 && Math.min(...kept) < 0.5, `kept ${kept.length} pixels`);
+});
+
+Deno.test("input noise: a faint lone peak below the threshold gives a blank patch", () => {
+  const peaks = pairPeaks();
+  peaks.params.IMax.fill(0.5);
+  peaks.iSum = 2 * 0.5 * 2 * Math.PI * 1.5 * 1.5;
+  const cfg = small({ cvsz: 40, inputNoise: "detector", noiseReadSigma: 0, noiseThreshold: 50 });
+  assert(renderPatch(peaks, cfg, new Rng(3)) === null, "expected a blank patch");
+  assertThrows(() => renderPatch(peaks, cfg), "rng");
+  assertThrows(() => planSynthesis(syntheticPeakbank(), small({ noiseGain: 0 })), "noiseGain");
 });

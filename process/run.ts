@@ -35,7 +35,12 @@ import {
   peakRecordRow,
   thresholdFrame,
 } from "../fitting/native_search.ts";
-import { estimateNoise, isRealSpot, type NoiseModel } from "../fitting/noise_filter.ts";
+import {
+  countVarianceModel,
+  estimateNoise,
+  isRealSpot,
+  type NoiseModel,
+} from "../fitting/noise_filter.ts";
 import { writeNpy } from "../nn/io/npy.ts";
 import { correctFrame, makeCorrection, transformImage } from "./preprocess.ts";
 import {
@@ -44,6 +49,7 @@ import {
   loadSrConfig,
   peakShapeMode,
   refinesOnRaw,
+  refineUsesBic,
   type SrConfig,
 } from "./sr_config.ts";
 import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
@@ -261,6 +267,8 @@ interface PendingFrame {
   frame: number;
   omega: number;
   spots: SpotPatches;
+  /** The frame's count variance model for the raw re-fit's BIC (absent: F-test). */
+  noise?: { gain: number; readSigma: number };
 }
 
 /**
@@ -333,6 +341,8 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
 
     const mode = peakShapeMode(cfg);
     const refine = refinesOnRaw(cfg);
+    // BIC in the raw re-fit needs the frame's noise (measured per frame, as the noise rule does).
+    const bic = refine && o.srfac > 1 && refineUsesBic(cfg);
     const la = o.srfac > 1 ? levelArgs(cfg, o.srfac) : null;
     if (la && (la.gaussSigma > 0 || la.medianSize > 1)) {
       log.warn(
@@ -404,7 +414,11 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
             pixels: p.spots.pixels[j],
             raw: refine
-              ? { patch: raw, threshold: ringThresh[ringMap[p.spots.pixels[j][0]]] }
+              ? {
+                patch: raw,
+                threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
+                noise: p.noise,
+              }
               : undefined,
           });
           nPeaksPerPatch.push(rows.length);
@@ -453,10 +467,11 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
           tp = clock();
           const omega = frameOmega(params, f);
           let noise: NoiseModel | null = null;
-          if (o.noiseRule) {
+          if (o.noiseRule || bic) {
             const nm = estimateNoise(corrected, { ringNr: ringMap });
             noise = nm.sigma > 0 ? nm : null;
           }
+          const fitNoise = bic && noise ? countVarianceModel(noise) : undefined;
           if (o.saveFrameGoodCoords) {
             const gc = thresholdFrame(corrected, ringMap, ringThresh);
             await writeNpy(
@@ -479,10 +494,10 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               upperBoundThreshold: params.UpperBoundThreshold,
               omega,
               mask: s.corr.mask,
-              keepRegion: noise
+              keepRegion: o.noiseRule && noise
                 ? (r) => isRealSpot(r.values, { noise: noise!, threshold: r.threshold })
                 : undefined,
-              prominence: noise ? { noise } : undefined,
+              prominence: o.noiseRule && noise ? { noise } : undefined,
             });
             if (t) t.spots += clock() - tp;
             await commit(f, res.peaks, res.nRegions - res.nSaturated - res.nRejected);
@@ -493,7 +508,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               minPxCount: cfg.minPxCount,
               maxNrPx: params.MaxNrPx,
               upperBoundThreshold: params.UpperBoundThreshold,
-              keep: noise
+              keep: o.noiseRule && noise
                 ? (st) =>
                   isRealSpot(st.values, {
                     noise: noise!,
@@ -502,7 +517,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
                 : undefined,
             });
             if (t) t.spots += clock() - tp;
-            pending.push({ frame: f, omega, spots });
+            pending.push({ frame: f, omega, spots, noise: fitNoise });
             pendingPatches += spots.count;
             if (pendingPatches >= cfg.batch_size) await flush();
           }

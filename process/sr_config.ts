@@ -69,6 +69,12 @@ export const srConfigSchema = v.pipe(
       ),
       "yes",
     ),
+    /**
+     * srmidas extension: how the raw re-fit decides how many peaks a component holds. "bic" =
+     * BIC with the frame's measured noise (fitting/model_select.ts; per-frame background level and
+     * σ, gain 1), "ftest" = the F-test without a noise model. Absent = "bic".
+     */
+    refine_select: v.optional(v.picklist(["bic", "ftest"]), "bic"),
     R_deviation: num,
     lrsz: v.pipe(intPos, v.minValue(4)),
     edge_bound_cutoff_fac: pos,
@@ -117,6 +123,11 @@ export function peakShapeMode(c: SrConfig): "com" | "pv" | "auto" {
 /** True when SR peaks are re-fitted on the raw counts (`refine_on_raw`, default yes). */
 export function refinesOnRaw(c: SrConfig): boolean {
   return YES.has(c.refine_on_raw);
+}
+
+/** True when the raw re-fit picks the peak count by BIC with the measured noise (`refine_select`). */
+export function refineUsesBic(c: SrConfig): boolean {
+  return c.refine_select !== "ftest";
 }
 
 /** Keys sr-midas's own JSON configs carry that mean nothing to the code (§10.7), at any level. */
@@ -183,6 +194,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
       "skipFitIfExists",
       "fitPeakShapePV",
       "refine_on_raw",
+      "refine_select",
       "R_deviation",
       "lrsz",
       "edge_bound_cutoff_fac",

@@ -1,5 +1,11 @@
 import { srPatchRows } from "./sr_peaks.ts";
+import { extractSpotPatches } from "./spots.ts";
 import { assert, assertEquals } from "./_test_util.ts";
+import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
+import { pixelREta, thresholdFrame } from "../fitting/native_search.ts";
+import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { applyNoise, simulatorNoise } from "../synthesis/noise_model.ts";
+import { Rng } from "../synthesis/noise.ts";
 
 /** A Gaussian spot at detector (y, z) rendered on the physically centred SR grid of a patch. */
 function srPatch(
@@ -117,4 +123,72 @@ Deno.test("SR rows refined on raw counts: a pair 2 px apart that SR separates st
   assertEquals(rows.length, 2);
   const ys = rows.map((r) => r.yCen).sort((p, q) => p - q);
   assert(Math.abs(ys[0] - a[0]) < 0.1 && Math.abs(ys[1] - b[0]) < 0.1, `fitted Y ${ys}`);
+});
+
+Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one", () => {
+  // A 64² window of a detector at (Y0, Z0) with the simulator's noise: a bright pair 1.5 px apart
+  // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
+  // both spots of the pair, and for the single spot a decoy 1.5 px off.
+  const N = 64, Y0 = 1480, Z0 = 980, YBC = 1022, ZBC = 1022, s = 8;
+  const shape = (yPx: number, zPx: number, iMax: number): SpotShape => {
+    const [rPx, etaDeg] = pixelREta(yPx, zPx, YBC, ZBC);
+    const arc = 180 / (Math.PI * rPx);
+    return {
+      yPx,
+      zPx,
+      rPx,
+      etaDeg,
+      iMax,
+      mu: 0.15,
+      sigmaGRPx: 1,
+      sigmaGEtaDeg: 1.2 * arc,
+      sigmaLRPx: 1.1,
+      sigmaLEtaDeg: 1.3 * arc,
+    };
+  };
+  const a = shape(1496.3, 996.6, 1200), b = shape(1497.5, 997.5, 600); // 1.5 px apart
+  const c = shape(1526.4, 1020.2, 900);
+  for (const seed of [1, 2, 3]) {
+    const sig = new Float64Array(N * N);
+    for (const sp of [a, b, c]) {
+      const local = { ...sp, yPx: sp.yPx - Y0, zPx: sp.zPx - Z0 };
+      addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local));
+    }
+    const frame = applyNoise(sig, simulatorNoise(), new Rng(seed, 11));
+    const noise = countVarianceModel(estimateNoise(frame, { stride: 1 }));
+    const thr = thresholdFrame(frame, undefined, [10]);
+    const spots = extractSpotPatches(thr, N, N, { patchSize: 20, minPxCount: 4 });
+    const find = (sp: SpotShape) => {
+      for (let j = 0; j < spots.count; j++) {
+        const dy = sp.yPx - Y0 - spots.y00[j], dz = sp.zPx - Z0 - spots.z00[j];
+        if (dy > 5 && dy < 15 && dz > 5 && dz < 15) return j;
+      }
+      throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
+    };
+    const rows = (sp: SpotShape, srSpots: [number, number, number][]) => {
+      const j = find(sp), y00 = Y0 + spots.y00[j], z00 = Z0 + spots.z00[j];
+      const patch = spots.patches.subarray(j * 400, (j + 1) * 400);
+      return srPatchRows(srPatch(s, y00, z00, srSpots, 0.45), {
+        ...base,
+        s,
+        y00,
+        z00,
+        ybc: YBC,
+        zbc: ZBC,
+        mode: "com",
+        // min_d 3 at x8 (0.375 px): with the bundled 5, a weaker partner 1.5 px away sits under
+        // the brighter peak's max-filter window and never becomes a seed.
+        args: { ...base.args, minDistance: 3 },
+        raw: { patch, threshold: 10, noise },
+      });
+    };
+    const pair = rows(a, [[a.yPx, a.zPx, 60], [b.yPx, b.zPx, 30]]);
+    assertEquals(pair.length, 2, `seed ${seed}: pair`);
+    for (const t of [a, b]) {
+      const d = Math.min(...pair.map((r) => Math.hypot(r.yCen - t.yPx, r.zCen - t.zPx)));
+      assert(d < 0.5, `seed ${seed}: spot at ${t.yPx} found ${d.toFixed(2)} px off`);
+    }
+    const single = rows(c, [[c.yPx, c.zPx, 60], [c.yPx + 1.2, c.zPx - 0.9, 25]]);
+    assertEquals(single.length, 1, `seed ${seed}: single`);
+  }
 });
