@@ -9,7 +9,7 @@
  * const md = formatQaMarkdown({
  *   title: "QA", zip: "s.MIDAS.zip", nFrames: 1, detector: { nY: 8, nZ: 8 },
  *   omega: { first: 0, last: 0 }, chosenFrames: [], saturatedFrames: 0,
- *   tables: [{ label: "srfac 1", dir: "p", nPeaks: 3, perFrame: [3], medianPerFrame: 3 }],
+ *   tables: [{ label: "srfac 1", nPeaks: 3, perFrame: [3], medianPerFrame: 3 }],
  * }, [], []);
  * md.includes("| peaks | 3 |"); // true
  * ```
@@ -27,7 +27,6 @@ export interface QaSummary {
   omega: { first: number; last: number };
   tables: {
     label: string;
-    dir: string;
     nPeaks: number;
     perFrame: number[];
     medianPerFrame: number;

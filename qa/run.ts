@@ -17,6 +17,7 @@
  * ```
  * @module
  */
+import { basename } from "node:path";
 import { FramePipeline } from "../midas/frame_stream.ts";
 import { readHkls, ringRadiiPx } from "../midas/hkls.ts";
 import { detectorGeometry, frameOmega, type MidasParams } from "../midas/params.ts";
@@ -375,13 +376,13 @@ export async function runQa(o: QaOptions): Promise<QaSummary> {
 
   const summary: QaSummary = {
     title: o.title ?? "Peak-search QA",
-    zip: zipPath,
+    // Names, not paths: the same inputs in another store (or on another node) give the same bytes.
+    zip: basename(zipPath),
     nFrames,
     detector: { nY: corr.nY, nZ: corr.nZ },
     omega: { first: omega[0], last: omega[nFrames - 1] },
     tables: tables.map((t, k) => ({
       label: t.label,
-      dir: t.dir,
       nPeaks: t.table.nPeaks,
       perFrame: Array.from(counts[k]),
       medianPerFrame: median(counts[k]),
@@ -428,7 +429,7 @@ async function ringSet(
 ): Promise<RingSet | undefined> {
   const hkls = `${zipPath.slice(0, zipPath.lastIndexOf("/") + 1) || "./"}hkls.csv`;
   if (p.RingThresh.length === 0) {
-    notes.push(`${zipPath}: no RingThresh: peaks are not assigned to rings.`);
+    notes.push(`${basename(zipPath)}: no RingThresh: peaks are not assigned to rings.`);
     return undefined;
   }
   try {
