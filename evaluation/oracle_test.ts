@@ -1,5 +1,5 @@
 import { assert } from "./_test_util.ts";
-import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { addPatch, integratedSpotPatch, spotShapeAt } from "../synthesis/render.ts";
 import { poisson, Rng } from "../synthesis/noise.ts";
 import { type ModelSpot, oracleFitPair } from "./oracle.ts";
 import type { NoiseModel } from "./crlb.ts";
@@ -8,20 +8,13 @@ const N = 48, YBC = -900, ZBC = 20, READ = 4, BG = 2;
 const noise: NoiseModel = { background: BG, gain: 1, readSigma: Math.sqrt(READ * READ + 1 / 12) };
 
 function spot(yPx: number, zPx: number, height: number, sigma = 1.2): ModelSpot {
-  const dy = yPx - YBC, dz = zPx - ZBC;
-  const rPx = Math.hypot(dy, dz), arcDeg = 180 / (Math.PI * rPx);
-  const shape: SpotShape = {
-    yPx,
-    zPx,
-    rPx,
-    etaDeg: Math.atan2(dy, dz) * 180 / Math.PI,
-    iMax: height,
+  const shape = spotShapeAt(yPx, zPx, height, { ybc: YBC, zbc: ZBC }, {
+    gR: sigma,
+    gArc: 1.3 * sigma,
+    lR: 1.2 * sigma,
+    lArc: 1.5 * sigma,
     mu: 0.2,
-    sigmaGRPx: sigma,
-    sigmaGEtaDeg: 1.3 * sigma * arcDeg,
-    sigmaLRPx: 1.2 * sigma,
-    sigmaLEtaDeg: 1.5 * sigma * arcDeg,
-  };
+  });
   return { shape, height };
 }
 

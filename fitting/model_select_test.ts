@@ -1,5 +1,5 @@
 import { assert } from "../geometry/_assert.ts";
-import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { addPatch, integratedSpotPatch, type SpotShape, spotShapeAt } from "../synthesis/render.ts";
 import { poisson, Rng } from "../synthesis/noise.ts";
 import { pixelREta } from "./native_search.ts";
 import { selectPeakCount } from "./model_select.ts";
@@ -8,22 +8,14 @@ import type { PeakSeed } from "./pv_fit.ts";
 const N = 15, Y0 = 1500, Z0 = 1000, YBC = 1022, ZBC = 1022, BG = 2, READ = 4;
 const noise = { gain: 1, readSigma: Math.sqrt(READ * READ + 1 / 12) };
 
-function shape(yPx: number, zPx: number, iMax: number): SpotShape {
-  const [rPx, etaDeg] = pixelREta(yPx, zPx, YBC, ZBC);
-  const arcDeg = 180 / (Math.PI * rPx);
-  return {
-    yPx,
-    zPx,
-    rPx,
-    etaDeg,
-    iMax,
+const shape = (yPx: number, zPx: number, iMax: number): SpotShape =>
+  spotShapeAt(yPx, zPx, iMax, { ybc: YBC, zbc: ZBC }, {
+    gR: 1,
+    gArc: 1.4,
+    lR: 1.2,
+    lArc: 1.6,
     mu: 0.15,
-    sigmaGRPx: 1,
-    sigmaGEtaDeg: 1.4 * arcDeg,
-    sigmaLRPx: 1.2,
-    sigmaLEtaDeg: 1.6 * arcDeg,
-  };
-}
+  });
 
 /** The simulator's pixel-integrated spots in a 15² window with Poisson + read noise. */
 function region(spots: SpotShape[], seed: number) {

@@ -2,8 +2,8 @@ import { srPatchRows } from "./sr_peaks.ts";
 import { extractSpotPatches } from "./spots.ts";
 import { assert, assertEquals } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
-import { pixelREta, thresholdFrame } from "../fitting/native_search.ts";
-import { addPatch, integratedSpotPatch, type SpotShape } from "../synthesis/render.ts";
+import { thresholdFrame } from "../fitting/native_search.ts";
+import { addPatch, integratedSpotPatch, type SpotShape, spotShapeAt } from "../synthesis/render.ts";
 import { applyNoise, simulatorNoise } from "../synthesis/noise_model.ts";
 import { Rng } from "../synthesis/noise.ts";
 
@@ -130,22 +130,14 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
   // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
   // both spots of the pair, and for the single spot a decoy 1.5 px off.
   const N = 64, Y0 = 1480, Z0 = 980, YBC = 1022, ZBC = 1022, s = 8;
-  const shape = (yPx: number, zPx: number, iMax: number): SpotShape => {
-    const [rPx, etaDeg] = pixelREta(yPx, zPx, YBC, ZBC);
-    const arc = 180 / (Math.PI * rPx);
-    return {
-      yPx,
-      zPx,
-      rPx,
-      etaDeg,
-      iMax,
+  const shape = (yPx: number, zPx: number, iMax: number): SpotShape =>
+    spotShapeAt(yPx, zPx, iMax, { ybc: YBC, zbc: ZBC }, {
+      gR: 1,
+      gArc: 1.2,
+      lR: 1.1,
+      lArc: 1.3,
       mu: 0.15,
-      sigmaGRPx: 1,
-      sigmaGEtaDeg: 1.2 * arc,
-      sigmaLRPx: 1.1,
-      sigmaLEtaDeg: 1.3 * arc,
-    };
-  };
+    });
   const a = shape(1496.3, 996.6, 1200), b = shape(1497.5, 997.5, 600); // 1.5 px apart
   const c = shape(1526.4, 1020.2, 900);
   for (const seed of [1, 2, 3]) {

@@ -40,6 +40,44 @@ export interface SpotShape {
 }
 
 /** Options of {@link addIntegratedSpot}. */
+/** A spot's widths in detector pixels: radial, and along the ring's arc (σ, Gaussian and Lorentzian). */
+export interface SpotWidthsPx {
+  gR: number;
+  gArc: number;
+  lR: number;
+  lArc: number;
+  /** Lorentzian fraction. */
+  mu: number;
+}
+
+/**
+ * The shape of a spot centred at (`yPx`, `zPx`) on a ring about the beam centre (`ybc`, `zbc`),
+ * with its widths along the arc given in pixels (the shape stores them in degrees of η there).
+ */
+export function spotShapeAt(
+  yPx: number,
+  zPx: number,
+  iMax: number,
+  beam: { ybc: number; zbc: number },
+  w: SpotWidthsPx,
+): SpotShape {
+  const dy = yPx - beam.ybc, dz = zPx - beam.zbc;
+  const rPx = Math.hypot(dy, dz);
+  const degPerPx = 180 / (Math.PI * rPx);
+  return {
+    yPx,
+    zPx,
+    rPx,
+    etaDeg: Math.atan2(dy, dz) * 180 / Math.PI,
+    iMax,
+    mu: w.mu,
+    sigmaGRPx: w.gR,
+    sigmaGEtaDeg: w.gArc * degPerPx,
+    sigmaLRPx: w.lR,
+    sigmaLEtaDeg: w.lArc * degPerPx,
+  };
+}
+
 export interface IntegrateOptions {
   /** Sub-samples per pixel side (default 4). */
   subsample?: number;
