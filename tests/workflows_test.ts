@@ -7,23 +7,12 @@ import { join } from "node:path";
 import { loadWorkflow, planWorkflow, runWorkflow, Store } from "../engine/mod.ts";
 import { resolveStep } from "../steps/registry.ts";
 import { assert, assertEquals } from "./assert.ts";
+import { TOY_CAMPAIGN } from "./toy_campaign.ts";
 
 const WORKFLOWS = new URL("../workflows/", import.meta.url).pathname;
 
 /** The campaign's shipped architecture (its `archs` default). */
 const ARCH = "32-3-r_16-3-r_4-3-s_ps2";
-
-/** The campaign at toy size: seconds, not an hour. */
-const TOY = [
-  "nFrames=8",
-  "nPatches=[100]",
-  "epochsX2=1",
-  "epochsX4=1",
-  "epochsX8=1",
-  "epochsX1X8=1",
-  "epochsSeedX2=1",
-  "epochsSeed7X2=1",
-];
 
 Deno.test("every shipped workflow validates against the built-in steps", async () => {
   const files = [...Deno.readDirSync(WORKFLOWS)].filter((e) => e.name.endsWith(".yaml"));
@@ -39,7 +28,7 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
   try {
     const store = await new Store(join(dir, ".srmidas")).init();
     const file = join(WORKFLOWS, "campaign.yaml");
-    const wf = await loadWorkflow(file, { resolveStep, set: TOY });
+    const wf = await loadWorkflow(file, { resolveStep, set: TOY_CAMPAIGN });
     const res = await runWorkflow(wf, { store, cores: 2 });
     assert(res.ok, `failed: ${JSON.stringify(res.failed)}`);
     const ship = Object.entries(res.outputs).find(([id]) => id.startsWith("ship["))![1].models;
@@ -54,7 +43,7 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
 
     const changed = await loadWorkflow(file, {
       resolveStep,
-      set: [...TOY, "epochsX8=2"],
+      set: [...TOY_CAMPAIGN, "epochsX8=2"],
     });
     const plan = await planWorkflow(changed, { store });
     const rerun = plan.filter((e) => e.status === "run").map((e) => e.id.replace(/\[.*\]$/, ""));
@@ -69,7 +58,7 @@ Deno.test("campaign: toy run end to end; a changed x4→x8 parameter re-plans on
     // gets one row per branch.
     const wide = await loadWorkflow(file, {
       resolveStep,
-      set: [...TOY, `archs=[${ARCH}, 8-3-r_4-3-s_ps2]`, "nPatches=[100, 120]"],
+      set: [...TOY_CAMPAIGN, `archs=[${ARCH}, 8-3-r_4-3-s_ps2]`, "nPatches=[100, 120]"],
     });
     const widePlan = await planWorkflow(wide, { store });
     const runs = widePlan.filter((e) => e.status === "run").map((e) => e.id);

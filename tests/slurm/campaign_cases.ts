@@ -11,22 +11,13 @@ import { Store } from "../../engine/store.ts";
 import { loadWorkflow } from "../../engine/workflow.ts";
 import { resolveStep } from "../../steps/registry.ts";
 import { slurmTest as test } from "./cluster.ts";
+import { TOY_CAMPAIGN } from "../toy_campaign.ts";
 
 const CAMPAIGN = new URL("../../workflows/campaign.yaml", import.meta.url).pathname;
 
 /** tests/workflows_test.ts's toy campaign, with two architectures: two cascade branches. */
 const ARCHS = ["32-3-r_16-3-r_4-3-s_ps2", "8-3-r_4-3-s_ps2"];
-const TOY = [
-  "nFrames=8",
-  "nPatches=[100]",
-  `archs=[${ARCHS.join(", ")}]`,
-  "epochsX2=1",
-  "epochsX4=1",
-  "epochsX8=1",
-  "epochsX1X8=1",
-  "epochsSeedX2=1",
-  "epochsSeed7X2=1",
-];
+const TOY = [...TOY_CAMPAIGN, `archs=[${ARCHS.join(", ")}]`];
 
 interface Span {
   id: string;
