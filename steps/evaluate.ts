@@ -186,18 +186,13 @@ async function limitsOf(
     omegaStepDeg: p.omegaStepDeg,
     nFrames: lastFrame + 1,
   };
+  const evaluations = runs.map((r) => r.evaluation);
   if (!scan) {
     notes.push(
       `Physical limits without a scan: ω ${p.omegaStartDeg}° step ${p.omegaStepDeg}°, noise ` +
         `${given ? "as given" : "the simulator's defaults"}; no oracle (it needs the frames).`,
     );
-    return physicalLimits({
-      truth,
-      rows,
-      evaluations: runs.map((r) => r.evaluation),
-      scan: omega,
-      noise,
-    });
+    return physicalLimits({ truth, rows, evaluations, scan: omega, noise });
   }
   const zip = await openMidasZip(await findMidasZip(scan));
   try {
@@ -209,14 +204,17 @@ async function limitsOf(
     const pairFrames = [...new Set(runs[0].evaluation.pairs.map((q) => q.frame))]
       .filter((f) => f < zip.nFrames).sort((a, b) => a - b);
     const frames = new Map<number, Float64Array>();
+    const f0 = pairFrames[0] ?? 0;
+    let raw0: Awaited<ReturnType<typeof zip.readFrame>> | undefined;
     for (const f of pairFrames) {
       const raw = await zip.readFrame(f);
+      if (f === f0) raw0 = raw;
       frames.set(f, Float64Array.from(raw, (x, i) => x - darkMean[i]));
     }
     if (!given) {
       if (dark && dark.n >= 2) {
-        const f0 = pairFrames[0] ?? 0;
-        noise = noiseModelFromScan(await zip.readFrame(f0), nY, nZ, dark);
+        // The first pair frame, read above once (a scan without pairs: frame 0).
+        noise = noiseModelFromScan(raw0 ?? await zip.readFrame(f0), nY, nZ, dark);
         notes.push(`Noise model measured on frame ${f0} and the ${dark.n} dark frames.`);
       } else {
         notes.push("Noise model: the simulator's defaults (the scan has < 2 dark frames).");
@@ -225,7 +223,7 @@ async function limitsOf(
     return physicalLimits({
       truth,
       rows,
-      evaluations: runs.map((r) => r.evaluation),
+      evaluations,
       scan: omega,
       noise,
       frame: (f) => frames.get(f),
