@@ -26,6 +26,7 @@
 import { pseudoVoigt } from "../peaks/pseudo_voigt.ts";
 import {
   fitPseudoVoigtRegion,
+  type FittedPeak,
   type PeakSeed,
   type PvFitOptions,
   type RegionFit,
@@ -44,11 +45,59 @@ export interface PeakCountOptions extends Omit<PvFitOptions, "weights"> {
   modelError?: number;
   /** F threshold of the F-test path (default {@link DEFAULT_MIN_F}). */
   minF?: number;
+  /**
+   * BIC path only: after backward elimination, also try **adding** peaks — each fitted peak
+   * split in two, and a partner at the largest weighted residual — and keep a split while BIC
+   * falls (see {@link splitForward}). Seeds can only say where peaks may be; two peaks closer
+   * than a peak width leave one maximum on any smooth image, so the second seed has to come
+   * from the fit itself.
+   */
+  split?: boolean | SplitOptions;
+}
+
+/** Options of the forward (splitting) steps of the BIC path. */
+export interface SplitOptions {
+  /** A region ends with at most this many peaks (default 5). */
+  maxPeaks?: number;
+  /** Half the separation of a symmetric split, px (default 0.45). */
+  halfSepPx?: number;
+  /** Split only the brightest this many peaks of a fit (default 2). */
+  peaksTried?: number;
+  /**
+   * Split candidates fit every peak with one shape (pv_fit.ts `shareShape`; default true): a
+   * pair of one ring has one instrumental shape, and a single spot's skew must not pass as two.
+   */
+  shareShape?: boolean;
+  /**
+   * Candidates are screened with this many optimizer iterations and only the best
+   * `finalists` are fitted to convergence (defaults 12 and 2).
+   */
+  screenIter?: number;
+  finalists?: number;
+  /**
+   * Every peak of a split candidate must stand this many background σ above the background
+   * (IMax / √(gain·BG + readσ²); default 3): below that the oracle resolves almost nothing, so
+   * a fainter "partner" is noise or the model's mismatch.
+   */
+  minSnr?: number;
+  /** BIC must fall by more than this to accept a split (default 0). */
+  minGain?: number;
+  /**
+   * Peaks descending from one seed may differ in IMax by at most this factor (default 12): a
+   * "partner" far fainter than its spot sits in the wings, where the model's mismatch, not a
+   * second spot, is the likelier cause (and the oracle resolves few such pairs).
+   */
+  maxRatio?: number;
+  /**
+   * Try all four split directions (radial, azimuthal, diagonals) instead of the one axis along
+   * which the fit's weighted residual is most spread (default false: 4× fewer fits).
+   */
+  allDirections?: boolean;
 }
 
 /** One candidate on the elimination path. */
 export interface PeakCountCandidate {
-  /** Seed indices fitted. */
+  /** Per fitted peak, its seed's index (as {@link PeakCountChoice.kept}). */
   kept: number[];
   fit: RegionFit;
   /** BIC (BIC path) or the F of dropping this candidate's weakest peak (F path, NaN at k = 1). */
@@ -57,7 +106,10 @@ export interface PeakCountCandidate {
 
 /** The chosen fit. */
 export interface PeakCountChoice {
-  /** Indices into the seeds of the peaks kept, ascending; `fit.peaks[j]` belongs to `kept[j]`. */
+  /**
+   * Per fitted peak, the index of the seed it descends from: `fit.peaks[j]` belongs to
+   * `kept[j]`. Ascending without splits; a split peak's two halves repeat its seed's index.
+   */
   kept: number[];
   fit: RegionFit;
   criterion: "bic" | "f";
@@ -155,6 +207,155 @@ export function selectPeakCount(
     fit = fitOf(keep, w);
   }
   if (path.length === 0) return null;
-  const best = path.reduce((a, b) => (b.score < a.score ? b : a));
+  let best = path.reduce((a, b) => (b.score < a.score ? b : a));
+  if (o.split) {
+    const so = o.split === true ? {} : o.split;
+    const fitWith = (s: readonly PeakSeed[], maxIter?: number) => {
+      try {
+        return fitPseudoVoigtRegion(px, s, {
+          ...o,
+          weights: w,
+          shareShape: so.shareShape ?? true,
+          maxIter: maxIter ?? o.maxIter,
+        });
+      } catch {
+        return null;
+      }
+    };
+    best = splitForward(px, w, best, fitWith, lnM, so, o.noise, path);
+  }
   return { kept: best.kept, fit: best.fit, criterion: "bic", path };
+}
+
+const RAD2DEG = 180 / Math.PI;
+/** Split directions in (R, arc) px: radial, azimuthal and the two diagonals. */
+const SPLIT_DIRS: readonly (readonly [number, number])[] = [
+  [1, 0],
+  [0, 1],
+  [Math.SQRT1_2, Math.SQRT1_2],
+  [Math.SQRT1_2, -Math.SQRT1_2],
+];
+
+/**
+ * The axis (unit vector in (R, arc) px) along which a one-peak fit under-explains the data most:
+ * the leading eigenvector of the second moment, about the peak, of the χ-weighted residual
+ * (value − model)·w² within 3 px. Two unresolved peaks leave positive residual at both ends of
+ * their axis and negative across it.
+ */
+export function splitAxis(
+  px: RegionPixels,
+  mu: Float64Array,
+  w: Float64Array,
+  p: FittedPeak,
+): [number, number] {
+  let mrr = 0, maa = 0, mra = 0;
+  for (let i = 0; i < mu.length; i++) {
+    const dR = px.r[i] - p.r, dA = p.r * wrapDeg(px.eta[i] - p.eta) / RAD2DEG;
+    if (dR * dR + dA * dA > 9) continue;
+    const q = (px.value[i] - mu[i]) * w[i] * w[i];
+    mrr += q * dR * dR;
+    maa += q * dA * dA;
+    mra += q * dR * dA;
+  }
+  // Leading eigenvector of [[mrr, mra], [mra, maa]].
+  const theta = 0.5 * Math.atan2(2 * mra, mrr - maa);
+  return [Math.cos(theta), Math.sin(theta)];
+}
+
+/**
+ * Forward steps after backward elimination: for the brightest peaks of the current fit, try it
+ * as two peaks — split symmetrically (equal halves ±`halfSepPx`) and asymmetrically (a strong
+ * peak nearly in place and a weak partner 2×`halfSepPx` away, both sides) along its
+ * {@link splitAxis} (or all four directions) — and try one more peak at the largest weighted
+ * residual. Every candidate is screened with a few iterations under the same weights; the best
+ * few are fitted to convergence, implausible ones (too faint, or too much fainter than their
+ * sibling) dropped, and the least BIC kept while it beats the current fit by `minGain`.
+ * Candidates record, per fitted peak, the seed it descends from (a split repeats its parent's).
+ */
+function splitForward(
+  px: RegionPixels,
+  w: Float64Array,
+  start: PeakCountCandidate,
+  fitWith: (seeds: readonly PeakSeed[], maxIter?: number) => RegionFit | null,
+  lnM: number,
+  so: SplitOptions,
+  noise: { gain: number; readSigma: number },
+  path: PeakCountCandidate[],
+): PeakCountCandidate {
+  const maxPeaks = so.maxPeaks ?? 5, h = so.halfSepPx ?? 0.45, nTried = so.peaksTried ?? 2;
+  const minSnr = so.minSnr ?? 3, maxRatio = so.maxRatio ?? 12;
+  const seedOf = (p: FittedPeak, dR = 0, dArc = 0, scale = 1): PeakSeed => ({
+    r: p.r + dR,
+    eta: p.eta + RAD2DEG * dArc / Math.max(p.r, 1),
+    value: p.iMax * scale,
+  });
+  let best = start;
+  while (best.fit.peaks.length < maxPeaks) {
+    const peaks = best.fit.peaks, from = best.kept;
+    const cands: { seeds: PeakSeed[]; from: number[] }[] = [];
+    const order = peaks.map((_, j) => j).sort((a, b) => peaks[b].iMax - peaks[a].iMax)
+      .slice(0, nTried);
+    const mu = regionModel(px, best.fit);
+    for (const j of order) {
+      const others = peaks.flatMap((p, k) => (k === j ? [] : [seedOf(p)]));
+      const fromOthers = from.filter((_, k) => k !== j);
+      const p = peaks[j], parent = [...fromOthers, from[j], from[j]];
+      const dirs = so.allDirections ? SPLIT_DIRS : [splitAxis(px, mu, w, p)];
+      for (const [ur, ua] of dirs) {
+        cands.push({
+          seeds: [...others, seedOf(p, h * ur, h * ua, 0.6), seedOf(p, -h * ur, -h * ua, 0.6)],
+          from: parent,
+        });
+        for (const sign of [1, -1]) {
+          const a = -0.25 * h * sign, b = 2 * h * sign;
+          cands.push({
+            seeds: [...others, seedOf(p, a * ur, a * ua, 0.9), seedOf(p, b * ur, b * ua, 0.2)],
+            from: parent,
+          });
+        }
+      }
+    }
+    let iRes = 0;
+    for (let i = 1; i < mu.length; i++) {
+      if ((px.value[i] - mu[i]) * w[i] > (px.value[iRes] - mu[iRes]) * w[iRes]) iRes = i;
+    }
+    const resid = px.value[iRes] - mu[iRes];
+    if (resid > 0) {
+      let near = 0, dBest = Infinity;
+      peaks.forEach((p, j) => {
+        const d = (p.r - px.r[iRes]) ** 2 + (p.r * wrapDeg(p.eta - px.eta[iRes]) / RAD2DEG) ** 2;
+        if (d < dBest) [dBest, near] = [d, j];
+      });
+      cands.push({
+        seeds: [...peaks.map((p) => seedOf(p)), { r: px.r[iRes], eta: px.eta[iRes], value: resid }],
+        from: [...from, from[near]],
+      });
+    }
+    const bic = (fit: RegionFit) => fit.retVal ** 2 + fit.nParams * lnM;
+    const implausible = (fit: RegionFit, from: readonly number[]) => {
+      const sigma = Math.sqrt(noise.gain * Math.max(fit.bg, 0) + noise.readSigma ** 2);
+      const brightest = new Map<number, number>();
+      fit.peaks.forEach((p, j) =>
+        brightest.set(from[j], Math.max(brightest.get(from[j]) ?? 0, p.iMax))
+      );
+      return fit.peaks.some((p, j) =>
+        p.iMax < minSnr * sigma || p.iMax * maxRatio < brightest.get(from[j])!
+      );
+    };
+    const screened = cands.flatMap((c) => {
+      const fit = fitWith(c.seeds, so.screenIter ?? 12);
+      return fit ? [{ c, score: bic(fit) }] : [];
+    }).sort((a, b) => a.score - b.score).slice(0, so.finalists ?? 2);
+    let next: PeakCountCandidate | null = null;
+    for (const { c } of screened) {
+      const fit = fitWith(c.seeds);
+      if (!fit || implausible(fit, c.from)) continue;
+      const score = bic(fit);
+      if (!next || score < next.score) next = { kept: c.from, fit, score };
+    }
+    if (!next || !(next.score < best.score - (so.minGain ?? 0))) break;
+    path.push(next);
+    best = next;
+  }
+  return best;
 }

@@ -75,3 +75,40 @@ Deno.test("model selection: F-test path without a noise model; shared radial wid
   assert(p.sigmaGR === q.sigmaGR && p.sigmaLR === q.sigmaLR && p.sigmaGEta !== q.sigmaGEta);
   assert(shared.fit.nParams === 1 + 8 + 6, `nParams ${shared.fit.nParams}`);
 });
+
+/** The BIC path with the split search, from the one seed a single maximum gives. */
+const fromOneSeed = (px: ReturnType<typeof region>["px"], seed: PeakSeed) =>
+  selectPeakCount(px, [seed], { threshold: 10, noise, shareRadialWidth: true, split: true });
+
+Deno.test("model selection (BIC + split): one seed, a pair closer than a width comes out as two", () => {
+  // 1 px at 1:1 and 1.5 px at 3:1 (the widths are σ ≈ 1–1.4 px): one maximum, one seed.
+  for (const [ratio, iMax, sep] of [[1, 4000, 1], [3, 900, 1.5]]) {
+    const a = shape(1507.2, 1006.9, iMax);
+    const b = shape(a.yPx + 0.8 * sep, a.zPx + 0.6 * sep, iMax / ratio);
+    for (const seed of SEEDS) {
+      const { px, seedAt } = region([a, b], seed);
+      const c = fromOneSeed(px, seedAt(a.yPx, a.zPx));
+      assert(c?.kept.length === 2, `ratio ${ratio} seed ${seed}: ${c?.kept.length} peaks`);
+      assert(c.kept[0] === 0 && c.kept[1] === 0, "both halves descend from seed 0");
+      const found = c.fit.peaks.map((p) => [p.r, p.eta]);
+      for (const t of [a, b]) {
+        const [tr, te] = pixelREta(t.yPx, t.zPx, YBC, ZBC);
+        const d = Math.min(
+          ...found.map(([r, e]) => Math.hypot(r - tr, r * (e - te) * Math.PI / 180)),
+        );
+        assert(d < 0.5, `ratio ${ratio} seed ${seed}: nearest peak ${d.toFixed(2)} px from a spot`);
+      }
+    }
+  }
+});
+
+Deno.test("model selection (BIC + split): a noisy single spot stays one peak", () => {
+  for (const iMax of [150, 2000, 20000]) {
+    const a = shape(1507.2, 1006.9, iMax);
+    for (const seed of SEEDS) {
+      const { px, seedAt } = region([a], seed);
+      const c = fromOneSeed(px, seedAt(a.yPx, a.zPx));
+      assert(c?.kept.length === 1, `iMax ${iMax} seed ${seed}: ${c?.kept.length} peaks`);
+    }
+  }
+});

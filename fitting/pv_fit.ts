@@ -67,6 +67,12 @@ export interface PvFitOptions {
    */
   shareRadialWidth?: boolean;
   /**
+   * One shape for all peaks: every width and the mixing µ tied to the first peak's (implies
+   * {@link shareRadialWidth}). Spots of one ring in one region share the instrument's shape, so
+   * two peaks of one shape cannot explain a single spot's skew as a pair.
+   */
+  shareShape?: boolean;
+  /**
    * Half-size of each centre's box around its seed, in px (R ± b, Eta ± b px of arc); default 1
    * (MIDAS `fit2DPeaks`). Smaller keeps a weak peak of a pair from drifting onto its partner.
    */
@@ -270,7 +276,12 @@ export function fitPseudoVoigtRegion(
       }
     },
   };
-  const tied = opts.shareRadialWidth && np > 1 ? tieRadialWidths(full, guess) : undefined;
+  const tiedOffsets = opts.shareShape
+    ? SHAPE_OFFSETS
+    : opts.shareRadialWidth
+    ? RADIAL_OFFSETS
+    : null;
+  const tied = tiedOffsets && np > 1 ? tieParams(full, guess, tiedOffsets) : undefined;
   const res = levenbergMarquardt(tied?.problem ?? full, tied?.x0 ?? guess.x0, {
     lower: tied?.lower ?? guess.lower,
     upper: tied?.upper ?? guess.upper,
@@ -315,24 +326,31 @@ export function fitPseudoVoigtRegion(
   };
 }
 
+/** Per-peak parameter offsets (MIDAS order) tied by `shareRadialWidth`: σGR, σLR. */
+const RADIAL_OFFSETS: ReadonlySet<number> = new Set([4, 5]);
+/** Offsets tied by `shareShape`: MU and all four widths. */
+const SHAPE_OFFSETS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7]);
+
 /**
- * The region problem over a reduced vector in which σGR and σLR of peaks 1… are the first
- * peak's (their Jacobian columns summed into it); bounds of a shared parameter are intersected.
+ * The region problem over a reduced vector in which the parameters at `offsets` of peaks 1… are
+ * the first peak's (their Jacobian columns summed into it); bounds of a shared parameter are
+ * intersected.
  */
-function tieRadialWidths(
+function tieParams(
   full: {
     nParams: number;
     nResiduals: number;
     evaluate(x: Float64Array, r: Float64Array, jac: Float64Array | null): void;
   },
   guess: InitialGuess,
+  offsets: ReadonlySet<number>,
 ) {
   const nPar = full.nParams, n = full.nResiduals;
   const map = new Int32Array(nPar);
   let nRed = 0;
   for (let i = 0; i < nPar; i++) {
     const j = Math.floor((i - 1) / 8), off = (i - 1) % 8;
-    map[i] = i > 0 && j > 0 && (off === 4 || off === 5) ? map[1 + off] : nRed++;
+    map[i] = i > 0 && j > 0 && offsets.has(off) ? map[1 + off] : nRed++;
   }
   const x0 = new Float64Array(nRed), lower = new Float64Array(nRed).fill(-Infinity);
   const upper = new Float64Array(nRed).fill(Infinity);
