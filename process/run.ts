@@ -49,11 +49,12 @@ import {
   loadSrConfig,
   peakShapeMode,
   refinesOnRaw,
+  refineSplits,
   refineUsesBic,
   type SrConfig,
 } from "./sr_config.ts";
 import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
-import { extractSpotPatches, pixelPairsYZ, type SpotPatches } from "./spots.ts";
+import { extractSpotPatches, ownsPosition, pixelPairsYZ, type SpotPatches } from "./spots.ts";
 import { srPatchRows } from "./sr_peaks.ts";
 import { FrameLog } from "./frame_log.ts";
 import { writePeakTables } from "./outputs.ts";
@@ -343,6 +344,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
     const refine = refinesOnRaw(cfg);
     // BIC in the raw re-fit needs the frame's noise (measured per frame, as the noise rule does).
     const bic = refine && o.srfac > 1 && refineUsesBic(cfg);
+    const split = bic ? refineSplits(cfg) : undefined;
     const la = o.srfac > 1 ? levelArgs(cfg, o.srfac) : null;
     if (la && (la.gaussSigma > 0 || la.medianSize > 1)) {
       log.warn(
@@ -413,11 +415,13 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             mode,
             args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
             pixels: p.spots.pixels[j],
+            owns: (y, z) => ownsPosition(p.spots, j, y, z),
             raw: refine
               ? {
                 patch: raw,
                 threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
                 noise: p.noise,
+                split,
               }
               : undefined,
           });
@@ -436,7 +440,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             params.Padding,
           );
         }
-        await commit(p.frame, recs, p.spots.count);
+        await commit(p.frame, recs, new Set(p.spots.component).size);
       }
       pending.length = 0;
       pendingPatches = 0;
@@ -508,6 +512,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               minPxCount: cfg.minPxCount,
               maxNrPx: params.MaxNrPx,
               upperBoundThreshold: params.UpperBoundThreshold,
+              prominence: o.noiseRule && noise ? { noise } : undefined,
               keep: o.noiseRule && noise
                 ? (st) =>
                   isRealSpot(st.values, {

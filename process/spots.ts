@@ -10,6 +10,14 @@
  * holds only this component's pixels. Unlike sr-midas, the **full** component pixel list is kept
  * for `AllPeaks_PX.bin` (§12 item 5).
  *
+ * Unlike sr-midas, a component wider than a patch is not cut down to the one patch around its
+ * brightest pixel (which lost every other spot of it: bright spots whose wings join their ring
+ * neighbours into one region): each summit of the component (a prominent maximum under the noise
+ * rule, else a strict local maximum at twice its lowest value or more) outside the core
+ * (`P/2 − {@link CORE_MARGIN_PX}` px) of every patch so far, brightest first, gets a patch of its
+ * own. Patches of one component are consecutive; a peak belongs to the patch whose centre is
+ * nearest ({@link ownsPosition}), so spots in two patches are reported once.
+ *
  * @example
  * ```ts
  * import { extractSpotPatches } from "./spots.ts";
@@ -21,6 +29,7 @@
  * @module
  */
 import { componentPixels, labelComponents } from "../fitting/components.ts";
+import { type ProminenceRule, prominentMaxima } from "../fitting/prominent_maxima.ts";
 
 /** What a component looks like to {@link SpotPatchOptions.keep}. */
 export interface SpotStats {
@@ -42,6 +51,8 @@ export interface SpotPatchOptions {
   upperBoundThreshold?: number;
   /** Extra acceptance rule, e.g. the noise rule. */
   keep?: (s: SpotStats) => boolean;
+  /** The noise rule's prominence test for the extra patches of a wide component (module doc). */
+  prominence?: ProminenceRule;
 }
 
 /** The patches of one frame. */
@@ -57,8 +68,12 @@ export interface SpotPatches {
   nPx: Int32Array;
   /** Sum of each patch (`RawSumIntensity`, the intensity scale of the SR output). */
   patchSum: Float64Array;
-  /** Full component pixel list, flat indices row·nY + col. */
+  /** Full component pixel list, flat indices row·nY + col (shared by a component's patches). */
   pixels: Int32Array[];
+  /** Per patch: the component it was cut from (consecutive), and its centre pixel. */
+  component: Int32Array;
+  centreY: Int32Array;
+  centreZ: Int32Array;
   /** Components that passed the size filter, and how many were dropped for each reason. */
   nComponents: number;
   nSaturated: number;
@@ -66,7 +81,28 @@ export interface SpotPatches {
   nAtEdge: number;
 }
 
-/** Extracts one patch per accepted component (see module doc). Pure. */
+/**
+ * How far inside a patch's edge its core ends: a local maximum within `P/2 − CORE_MARGIN_PX`
+ * (Chebyshev) of an earlier patch's centre is covered by that patch (its spot lies in the patch
+ * with its wings), one farther out gets a patch of its own.
+ */
+export const CORE_MARGIN_PX = 4;
+
+/**
+ * True when detector position (y, z) is nearer (Euclidean) to patch `j`'s centre than to the
+ * centre of any other patch of the same component (ties: the earlier patch). Always true for a
+ * component with one patch.
+ */
+export function ownsPosition(s: SpotPatches, j: number, y: number, z: number): boolean {
+  const c = s.component[j];
+  const d = (k: number) => (s.centreY[k] - y) ** 2 + (s.centreZ[k] - z) ** 2;
+  const dj = d(j);
+  for (let k = j - 1; k >= 0 && s.component[k] === c; k--) if (d(k) <= dj) return false;
+  for (let k = j + 1; k < s.count && s.component[k] === c; k++) if (d(k) < dj) return false;
+  return true;
+}
+
+/** Extracts the patches of every accepted component (see module doc). Pure. */
 export function extractSpotPatches(
   thr: Float64Array,
   nZ: number,
@@ -82,7 +118,7 @@ export function extractSpotPatches(
   const keptIdx: number[] = [];
   const y00: number[] = [], z00: number[] = [];
   let nSaturated = 0, nRejected = 0, nAtEdge = 0;
-  const pixels: Int32Array[] = [];
+  const pixels: Int32Array[] = [], centre: number[] = [];
   for (let k = 0; k < comp.count; k++) {
     if (comp.maxValue[k] > sat) {
       nSaturated++;
@@ -99,15 +135,31 @@ export function extractSpotPatches(
     }
     const am = comp.argmax[k];
     const zm = (am / nY) | 0, ym = am - zm * nY;
-    const zo = zm - half, yo = ym - half;
-    if (zo < 0 || yo < 0 || zo + P > nZ || yo + P > nY) {
+    const fits = (y: number, z: number) =>
+      z - half >= 0 && y - half >= 0 && z - half + P <= nZ && y - half + P <= nY;
+    if (!fits(ym, zm)) {
       nAtEdge++;
       continue;
     }
-    keptIdx.push(k);
-    y00.push(yo);
-    z00.push(zo);
-    pixels.push(pix);
+    const cy = [ym], cz = [zm];
+    const core = half - CORE_MARGIN_PX;
+    const covered = (y: number, z: number) =>
+      cy.some((c, q) => Math.max(Math.abs(c - y), Math.abs(cz[q] - z)) <= core);
+    if (pix.some((i) => !covered(i % nY, (i / nY) | 0))) {
+      for (const i of spotSummits(thr, nY, nZ, pix, o.prominence)) {
+        const z = (i / nY) | 0, y = i - z * nY;
+        if (covered(y, z) || !fits(y, z)) continue;
+        cy.push(y);
+        cz.push(z);
+      }
+    }
+    for (let q = 0; q < cy.length; q++) {
+      keptIdx.push(k);
+      centre.push(cy[q], cz[q]);
+      y00.push(cy[q] - half);
+      z00.push(cz[q] - half);
+      pixels.push(pix);
+    }
   }
   const n = keptIdx.length;
   const patches = new Float64Array(n * P * P);
@@ -132,11 +184,53 @@ export function extractSpotPatches(
     nPx,
     patchSum,
     pixels,
+    component: Int32Array.from(keptIdx),
+    centreY: Int32Array.from(centre.filter((_, i) => i % 2 === 0)),
+    centreZ: Int32Array.from(centre.filter((_, i) => i % 2 === 1)),
     nComponents: comp.count,
     nSaturated,
     nRejected,
     nAtEdge,
   };
+}
+
+/**
+ * The component's spot summits, brightest first (flat indices): with a prominence rule, the
+ * summits that stand out from the noise (fitting/prominent_maxima.ts); without, strict local
+ * maxima at twice the component's lowest value (≈ its ring threshold) or more. Either way a
+ * ripple on the wings of a bright spot is not a spot.
+ */
+function spotSummits(
+  thr: Float64Array,
+  nY: number,
+  nZ: number,
+  pix: Int32Array,
+  rule?: ProminenceRule,
+): number[] {
+  let out: number[];
+  if (rule) out = prominentMaxima(thr, nY, nZ, pix, rule).map((k) => pix[k]);
+  else {
+    let floor = Infinity;
+    for (const i of pix) floor = Math.min(floor, thr[i]);
+    out = Array.from(pix).filter((i) =>
+      thr[i] >= 2 * floor && isStrictMax(thr, nY, nZ, i % nY, (i / nY) | 0)
+    );
+  }
+  return out.sort((a, b) => thr[b] - thr[a] || a - b);
+}
+
+/** True when (y, z) is above each of its 8 neighbours inside the image. */
+function isStrictMax(img: Float64Array, nY: number, nZ: number, y: number, z: number): boolean {
+  const v = img[z * nY + y];
+  for (let dz = -1; dz <= 1; dz++) {
+    for (let dy = -1; dy <= 1; dy++) {
+      const zz = z + dz, yy = y + dy;
+      if ((dz || dy) && zz >= 0 && yy >= 0 && zz < nZ && yy < nY && img[zz * nY + yy] >= v) {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** Flat pixel indices → interleaved (Y, Z) int16 pairs for `AllPeaks_PX.bin` (MIDAS order). */

@@ -1,4 +1,4 @@
-import { extractSpotPatches, pixelPairsYZ } from "./spots.ts";
+import { extractSpotPatches, ownsPosition, pixelPairsYZ } from "./spots.ts";
 import { assertEquals } from "./_test_util.ts";
 
 Deno.test("spot patches: centred on the max, own pixels only, full pixel list, drops", () => {
@@ -24,4 +24,43 @@ Deno.test("spot patches: centred on the max, own pixels only, full pixel list, d
     "max at (10,10); B's pixels excluded",
   );
   assertEquals(Array.from(pixelPairsYZ(s.pixels[0], nY)), [20, 15, 21, 15, 20, 16], "(Y, Z) pairs");
+});
+
+Deno.test("spot patches: a component wider than a patch gets a patch per far maximum", () => {
+  const nY = 80, nZ = 60, img = new Float64Array(nY * nZ);
+  // Two bright spots 16 px apart (Y 24 and 40, Z 30) joined by a dim bridge: one component.
+  for (let y = 18; y <= 46; y++) {
+    for (let z = 27; z <= 33; z++) {
+      const a = 900 * Math.exp(-((y - 24) ** 2 + (z - 30) ** 2) / 8);
+      const b = 500 * Math.exp(-((y - 40) ** 2 + (z - 30) ** 2) / 8);
+      img[z * nY + y] = Math.max(20, a + b);
+    }
+  }
+  const s = extractSpotPatches(img, nZ, nY, { patchSize: 20, minPxCount: 2 });
+  assertEquals([s.nComponents, s.count], [1, 2], "one component, two patches");
+  assertEquals([s.centreY[0], s.centreZ[0], s.centreY[1], s.centreZ[1]], [24, 30, 40, 30]);
+  assertEquals(Array.from(s.component), [0, 0]);
+  assertEquals([s.y00[1], s.z00[1], s.nPx[1]], [30, 20, s.nPx[0]], "second patch on its maximum");
+  // Each spot is reported by the patch around it; the midpoint tie goes to the first patch.
+  assertEquals([ownsPosition(s, 0, 24.3, 30), ownsPosition(s, 1, 24.3, 30)], [true, false]);
+  assertEquals([ownsPosition(s, 0, 39.6, 30.2), ownsPosition(s, 1, 39.6, 30.2)], [false, true]);
+  assertEquals([ownsPosition(s, 0, 32, 30), ownsPosition(s, 1, 32, 30)], [true, false]);
+  // A 30-count ripple on the bridge, 8 px from both spots: a strict maximum at 2.5× the floor,
+  // so a patch without the noise rule; under it (σ 10: needs 3·√(10² + 50) ≈ 37 above its
+  // saddle) not a spot, while the far spot (≈ 480 above its saddle) still gets its patch.
+  const rippled = img.slice();
+  rippled[30 * nY + 32] += 30;
+  const opts = { patchSize: 20, minPxCount: 2 };
+  assertEquals(extractSpotPatches(rippled, nZ, nY, opts).count, 3, "ripple: a patch");
+  const ruled = extractSpotPatches(rippled, nZ, nY, {
+    ...opts,
+    prominence: { noise: { mean: 0, sigma: 10 } },
+  });
+  assertEquals([ruled.count, ruled.centreY[1]], [2, 40], "prominent summits only");
+  // A compact component keeps one patch, which owns everything.
+  const one = extractSpotPatches(img.map((v, i) => (i % nY < 32 ? v : 0)), nZ, nY, {
+    patchSize: 20,
+    minPxCount: 2,
+  });
+  assertEquals([one.count, ownsPosition(one, 0, 50, 50)], [1, true]);
 });

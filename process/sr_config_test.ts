@@ -4,6 +4,7 @@ import {
   parseSrConfigTxt,
   peakShapeMode,
   refinesOnRaw,
+  refineSplits,
   resolveModelDirs,
   validateSrConfig,
 } from "./sr_config.ts";
@@ -35,6 +36,18 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
   await assertRejects(
     () => Promise.resolve(validateSrConfig({ ...plain, refine_on_raw: "maybe" }, "x.json")),
     "refine_on_raw: expected yes/no",
+  );
+  // The BIC re-fit's split search: on by default with BIC, off with the F-test or "no".
+  assertEquals(refineSplits(json), { minGain: 10 });
+  assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25 });
+  assertEquals(refineSplits({ ...json, refine_select: "ftest" }), undefined);
+  const noSplit = await loadSrConfig(
+    new URL("../configs/sr_config.nosplit.json", import.meta.url).pathname,
+  );
+  assertEquals(refineSplits(noSplit), undefined);
+  await assertRejects(
+    () => Promise.resolve(validateSrConfig({ ...plain, refine_split_min_gain: -1 }, "x.json")),
+    "refine_split_min_gain",
   );
 });
 

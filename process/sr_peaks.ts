@@ -30,7 +30,7 @@
 import { comPatchPeaks } from "../fitting/patch_peaks.ts";
 import { peakLocalMax } from "../fitting/local_max.ts";
 import { fitPseudoVoigtRegion, type FittedPeak, type RegionFit } from "../fitting/pv_fit.ts";
-import { selectPeakCount } from "../fitting/model_select.ts";
+import { selectPeakCount, type SplitOptions } from "../fitting/model_select.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
 
 /** Per-patch inputs of {@link srPatchRows}. */
@@ -59,6 +59,11 @@ export interface SrPatchInput {
   /** Flat detector pixel list of the component (shared by the patch's rows). */
   pixels?: Int32Array;
   /**
+   * Whether a peak at detector (y, z) is this patch's to report (process/spots.ts
+   * `ownsPosition`: a component cut into several patches reports each spot once). Default: all.
+   */
+  owns?: (yCen: number, zCen: number) => boolean;
+  /**
    * Re-fit on the raw counts (`refine_on_raw`): the x1 patch ([lowResSize²], the component's
    * thresholded corrected values, 0 elsewhere) and its ring threshold. See {@link refineOnRaw}.
    */
@@ -73,7 +78,10 @@ export interface SrPatchInput {
 export interface RawRefit {
   patch: Float64Array;
   threshold: number;
+
   noise?: { gain: number; readSigma: number };
+  /** With `noise`: also try splitting peaks (fitting/model_select.ts `split`). */
+  split?: SplitOptions;
 }
 
 const DEG2RAD = Math.PI / 180;
@@ -106,7 +114,8 @@ export function srPatchRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] 
     mode = maxima.length === 1 ? "com" : "pv";
   }
   const found = mode === "com" ? comRows(patch, o) : pvRows(patch, o);
-  const rows = o.raw && found.length > 0 ? refineOnRaw(found, o, o.raw) : found;
+  const fitted = o.raw && found.length > 0 ? refineOnRaw(found, o, o.raw) : found;
+  const rows = o.owns ? fitted.filter((r) => o.owns!(r.yCen, r.zCen)) : fitted;
   let iMaxSum = 0;
   for (const r of rows) iMaxSum += r.iMax;
   for (const r of rows) {
@@ -291,6 +300,7 @@ export function refineOnRaw(
     minF: EXTRA_PEAK_MIN_F,
     noise: raw.noise,
     shareRadialWidth: raw.noise !== undefined,
+    split: raw.noise !== undefined ? raw.split : undefined,
   });
   if (!choice) return rows;
   const keep = choice.kept.map((j) => tried[j]);

@@ -1,5 +1,6 @@
 import { srPatchRows } from "./sr_peaks.ts";
 import { extractSpotPatches } from "./spots.ts";
+import type { SplitOptions } from "../fitting/model_select.ts";
 import { assert, assertEquals } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
 import { thresholdFrame } from "../fitting/native_search.ts";
@@ -125,7 +126,7 @@ Deno.test("SR rows refined on raw counts: a pair 2 px apart that SR separates st
   assert(Math.abs(ys[0] - a[0]) < 0.1 && Math.abs(ys[1] - b[0]) < 0.1, `fitted Y ${ys}`);
 });
 
-Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one", () => {
+Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one; with the split search, from one SR seed too", () => {
   // A 64² window of a detector at (Y0, Z0) with the simulator's noise: a bright pair 1.5 px apart
   // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
   // both spots of the pair, and for the single spot a decoy 1.5 px off.
@@ -157,7 +158,7 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
       }
       throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
     };
-    const rows = (sp: SpotShape, srSpots: [number, number, number][]) => {
+    const rows = (sp: SpotShape, srSpots: [number, number, number][], split?: SplitOptions) => {
       const j = find(sp), y00 = Y0 + spots.y00[j], z00 = Z0 + spots.z00[j];
       const patch = spots.patches.subarray(j * 400, (j + 1) * 400);
       return srPatchRows(srPatch(s, y00, z00, srSpots, 0.45), {
@@ -171,7 +172,7 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
         // min_d 3 at x8 (0.375 px): with the bundled 5, a weaker partner 1.5 px away sits under
         // the brighter peak's max-filter window and never becomes a seed.
         args: { ...base.args, minDistance: 3 },
-        raw: { patch, threshold: 10, noise },
+        raw: { patch, threshold: 10, noise, split },
       });
     };
     const pair = rows(a, [[a.yPx, a.zPx, 60], [b.yPx, b.zPx, 30]]);
@@ -182,5 +183,22 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
     }
     const single = rows(c, [[c.yPx, c.zPx, 60], [c.yPx + 1.2, c.zPx - 0.9, 25]]);
     assertEquals(single.length, 1, `seed ${seed}: single`);
+    // The bundled cascade's SR patch of such a pair has one maximum (at the blend's centroid):
+    // the split search finds the second spot from the raw counts; a single spot stays one.
+    const centroid: [number, number, number] = [
+      (2 * a.yPx + b.yPx) / 3,
+      (2 * a.zPx + b.zPx) / 3,
+      60,
+    ];
+    const pairFromOne = rows(a, [centroid], { minGain: 10 });
+    assertEquals(pairFromOne.length, 2, `seed ${seed}: pair from one seed`);
+    for (const t of [a, b]) {
+      const d = Math.min(...pairFromOne.map((r) => Math.hypot(r.yCen - t.yPx, r.zCen - t.zPx)));
+      assert(
+        d < 0.5,
+        `seed ${seed}: split search found the spot at ${t.yPx} ${d.toFixed(2)} px off`,
+      );
+    }
+    assertEquals(rows(c, [[c.yPx, c.zPx, 60]], { minGain: 10 }).length, 1, `seed ${seed}: single`);
   }
 });
