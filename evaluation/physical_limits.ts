@@ -49,6 +49,8 @@ export interface SnrBin {
   /** Counted truth spots, and those matched in their own frame. */
   nCounted: number;
   recall: number;
+  /** Recall of the isolated counted spots alone (no other truth spot within the isolation radius). */
+  recallIsolated: number;
   /** Isolated matched spots with a finite bound. */
   nIsolated: number;
   medianErrorPx: number;
@@ -139,14 +141,16 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
   const bySnr = evaluations.map((ev) => {
     const out: SnrBin[] = [];
     for (let k = 0; k + 1 < bins.snrEdges.length; k++) {
-      let nCounted = 0, nMatched = 0;
+      let nCounted = 0, nMatched = 0, nIso = 0, nIsoMatched = 0;
       const errs: number[] = [], bnds: number[] = [], ratios: number[] = [];
       for (let i = 0; i < truth.n; i++) {
         if (!ev.counted[i] || binOf(bins.snrEdges, snr[i]) !== k) continue;
         nCounted++;
+        if (ev.isolated[i]) nIso++;
         const d = ev.matching.centreDist[i];
         if (ev.matching.centrePeak[i] < 0) continue;
         nMatched++;
+        if (ev.isolated[i]) nIsoMatched++;
         if (!ev.isolated[i] || !(bound[i] > 0)) continue;
         errs.push(d);
         bnds.push(bound[i]);
@@ -157,6 +161,7 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
         hi: bins.snrEdges[k + 1],
         nCounted,
         recall: nCounted > 0 ? nMatched / nCounted : NaN,
+        recallIsolated: nIso > 0 ? nIsoMatched / nIso : NaN,
         nIsolated: errs.length,
         medianErrorPx: median(errs),
         medianBoundPx: median(bnds),

@@ -228,6 +228,69 @@ export function barChart(
   };
 }
 
+/** One cell of a {@link heatmapChart}: a value in [0, 1] (NaN: empty) and the text it shows. */
+export interface HeatCell {
+  panel: string;
+  x: string;
+  y: string;
+  value: number;
+  text: string;
+}
+
+/**
+ * Heat maps side by side, one panel per distinct `panel` (in first-seen order), cells on
+ * categorical axes in the order given, coloured by `value` on [0, 1] and labelled with `text`.
+ */
+export function heatmapChart(
+  o: ChartOptions & {
+    cells: readonly HeatCell[];
+    xOrder: readonly string[];
+    yOrder: readonly string[];
+    valueTitle?: string;
+  },
+): VlSpec {
+  const panels = [...new Set(o.cells.map((c) => c.panel))];
+  const values = o.cells.map((c) => ({
+    ...c,
+    value: Number.isFinite(c.value) ? c.value : null,
+  }));
+  const enc = {
+    x: { field: "x", type: "ordinal", title: o.xTitle ?? null, sort: [...o.xOrder] },
+    y: { field: "y", type: "ordinal", title: o.yTitle ?? null, sort: [...o.yOrder] },
+  };
+  return {
+    ...(o.title ? { title: o.title } : {}),
+    data: { values },
+    facet: { column: { field: "panel", type: "nominal", title: null, sort: panels } },
+    spec: {
+      width: o.width ?? 180,
+      height: o.height ?? 140,
+      layer: [
+        {
+          mark: "rect",
+          encoding: {
+            ...enc,
+            color: {
+              field: "value",
+              type: "quantitative",
+              title: o.valueTitle ?? null,
+              scale: { domain: [0, 1], scheme: "viridis" },
+            },
+          },
+        },
+        {
+          mark: { type: "text", fontSize: 10 },
+          encoding: {
+            ...enc,
+            text: { field: "text" },
+            color: { condition: { test: "datum.value > 0.5", value: "black" }, value: "white" },
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** A colour bar for an {@link imageChart}: the value range its colours stand for. */
 export interface ColorBar {
   title: string;

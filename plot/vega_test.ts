@@ -2,7 +2,15 @@ import { assert, assertEquals } from "../tests/assert.ts";
 import { encodePng } from "./png.ts";
 import { patchPanel } from "./patches.ts";
 import { svgPngImages } from "./_test_util.ts";
-import { binEdges, histogramCounts, imageChart, lineChart, pngDataUri, renderSvg } from "./vega.ts";
+import {
+  binEdges,
+  heatmapChart,
+  histogramCounts,
+  imageChart,
+  lineChart,
+  pngDataUri,
+  renderSvg,
+} from "./vega.ts";
 
 Deno.test("histogramCounts bins half-open intervals and clamps the ends; binEdges spans the data", () => {
   assertEquals(histogramCounts([0, 0.5, 1, 1.5, 2, 9, -1, NaN], [0, 1, 2]), [3, 4]);
@@ -54,4 +62,29 @@ Deno.test("patchPanel lays out one image chart per patch with markers drawn in",
   };
   assertEquals([red(0), red(1)], [true, false]);
   assert(svg.includes("row: x1"), "row label on the first panel");
+});
+
+Deno.test("heatmapChart renders one panel per series with each cell's text", async () => {
+  const cells = ["oracle", "run"].flatMap((panel) =>
+    ["0-1", "1-2"].flatMap((x) =>
+      ["1-2", "2-5"].map((y) => ({
+        panel,
+        x,
+        y,
+        value: x === "0-1" ? 0.25 : NaN,
+        text: `${panel}:${x}:${y}`,
+      }))
+    )
+  );
+  const svg = await renderSvg(heatmapChart({
+    title: "Resolved pairs",
+    xTitle: "separation",
+    yTitle: "ratio",
+    cells,
+    xOrder: ["0-1", "1-2"],
+    yOrder: ["1-2", "2-5"],
+  }));
+  assert(svg.startsWith("<svg") && svg.includes("Resolved pairs"));
+  for (const c of cells) assert(svg.includes(c.text), `cell text ${c.text}`);
+  assert(svg.includes(">oracle<") && svg.includes(">run<"), "panel headers");
 });

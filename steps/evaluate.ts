@@ -29,6 +29,7 @@ import { frameRows, peakPoints, type PeakTable, readPeakTable } from "../evaluat
 import {
   type FigureSpec,
   formatReport,
+  pairHeatmapFigure,
   reportFigures,
   writeReportMetrics,
 } from "../evaluation/report.ts";
@@ -134,7 +135,6 @@ export const evaluateStep = defineStep({
       );
       if (examples) figures.push(examples);
     }
-    for (const f of figures) await Deno.writeTextFile(`${dir}/${f.file}`, await renderSvg(f.spec));
     const limits = p.physicalLimits
       ? await limitsOf(ctx.inputs.truth, ctx.inputs.scan, truth, runs, p, notes)
       : undefined;
@@ -143,7 +143,11 @@ export const evaluateStep = defineStep({
         oraclePairs: limits.pairs.reduce((a, c) => a + c.nOracle, 0),
         oracleResolved: limits.pairs.reduce((a, c) => a + (c.oracle || 0), 0),
       });
+      if (limits.pairs.some((c) => c.n > 0)) {
+        figures.push(pairHeatmapFigure(limits, runs.map((r) => r.label)));
+      }
     }
+    for (const f of figures) await Deno.writeTextFile(`${dir}/${f.file}`, await renderSvg(f.spec));
     const reportRuns = runs.map((r) => ({ label: r.label, metrics: r.evaluation.metrics }));
     await Deno.writeTextFile(
       `${dir}/report.md`,
