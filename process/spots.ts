@@ -118,7 +118,7 @@ export function extractSpotPatches(
   const keptIdx: number[] = [];
   const y00: number[] = [], z00: number[] = [];
   let nSaturated = 0, nRejected = 0, nAtEdge = 0;
-  const pixels: Int32Array[] = [], centre: number[] = [];
+  const pixels: Int32Array[] = [];
   for (let k = 0; k < comp.count; k++) {
     if (comp.maxValue[k] > sat) {
       nSaturated++;
@@ -155,7 +155,6 @@ export function extractSpotPatches(
     }
     for (let q = 0; q < cy.length; q++) {
       keptIdx.push(k);
-      centre.push(cy[q], cz[q]);
       y00.push(cy[q] - half);
       z00.push(cz[q] - half);
       pixels.push(pix);
@@ -185,8 +184,8 @@ export function extractSpotPatches(
     patchSum,
     pixels,
     component: Int32Array.from(keptIdx),
-    centreY: Int32Array.from(centre.filter((_, i) => i % 2 === 0)),
-    centreZ: Int32Array.from(centre.filter((_, i) => i % 2 === 1)),
+    centreY: Int32Array.from(y00, (y) => y + half),
+    centreZ: Int32Array.from(z00, (z) => z + half),
     nComponents: comp.count,
     nSaturated,
     nRejected,

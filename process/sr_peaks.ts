@@ -78,7 +78,6 @@ export interface SrPatchInput {
 export interface RawRefit {
   patch: Float64Array;
   threshold: number;
-
   noise?: { gain: number; readSigma: number };
   /** With `noise`: also try splitting peaks (fitting/model_select.ts `split`). */
   split?: SplitOptions;
@@ -264,7 +263,9 @@ function withFit(
  * component's x1 pixels, so an isolated spot is localized as the native search does and a pair
  * the SR resolved is fitted as two peaks on unsmoothed counts. Then backward elimination
  * (fitting/model_select.ts): the weakest peak is dropped while the fit without it is not worse by
- * F ≥ {@link EXTRA_PEAK_MIN_F}, or, when `raw.noise` is known, the count with the least BIC wins.
+ * F ≥ {@link EXTRA_PEAK_MIN_F}, or, when `raw.noise` is known, the count with the least BIC wins
+ * and, with `raw.split`, each kept peak is also tried as two (a pair closer than a width is one
+ * SR peak; both halves keep the SR row's record fields).
  * Only the brightest min({@link MAX_REFINE_PEAKS}, ⌊pixels/9⌋) SR peaks are tried (9 pixels per peak, as {@link pvRows} needs);
  * rows keep their SR positions when the fit fails or the component has fewer than 9 pixels.
  */
