@@ -155,13 +155,15 @@ export function selectPeakCount(
 ): PeakCountChoice | null {
   if (seeds.length === 0) return null;
   const m = px.value.length;
-  const fitOf = (keep: readonly number[], weights?: Float64Array) => {
+  const tryFit = (s: readonly PeakSeed[], extra: Partial<PvFitOptions> = {}) => {
     try {
-      return fitPseudoVoigtRegion(px, keep.map((k) => seeds[k]), { ...o, weights });
+      return fitPseudoVoigtRegion(px, s, { ...o, ...extra });
     } catch {
       return null;
     }
   };
+  const fitOf = (keep: readonly number[], weights?: Float64Array) =>
+    tryFit(keep.map((k) => seeds[k]), { weights });
   let keep = seeds.map((_, k) => k);
   const first = fitOf(keep);
   if (!first) return null;
@@ -210,18 +212,8 @@ export function selectPeakCount(
   let best = path.reduce((a, b) => (b.score < a.score ? b : a));
   if (o.split) {
     const so = o.split === true ? {} : o.split;
-    const fitWith = (s: readonly PeakSeed[], maxIter?: number) => {
-      try {
-        return fitPseudoVoigtRegion(px, s, {
-          ...o,
-          weights: w,
-          shareShape: so.shareShape ?? true,
-          maxIter: maxIter ?? o.maxIter,
-        });
-      } catch {
-        return null;
-      }
-    };
+    const fitWith = (s: readonly PeakSeed[], maxIter?: number) =>
+      tryFit(s, { weights: w, shareShape: so.shareShape ?? true, maxIter: maxIter ?? o.maxIter });
     best = splitForward(px, w, best, fitWith, lnM, so, o.noise, path);
   }
   return { kept: best.kept, fit: best.fit, criterion: "bic", path };
@@ -289,6 +281,19 @@ function splitForward(
     eta: p.eta + RAD2DEG * dArc / Math.max(p.r, 1),
     value: p.iMax * scale,
   });
+  const bic = (fit: RegionFit) => fit.retVal ** 2 + fit.nParams * lnM;
+  // Too faint to be a spot, or too much fainter than a peak of the same seed.
+  const implausible = (fit: RegionFit, seedOfPeak: readonly number[]) => {
+    const sigma = Math.sqrt(noise.gain * Math.max(fit.bg, 0) + noise.readSigma ** 2);
+    const brightest = new Map<number, number>();
+    fit.peaks.forEach((p, j) => {
+      const k = seedOfPeak[j];
+      brightest.set(k, Math.max(brightest.get(k) ?? 0, p.iMax));
+    });
+    return fit.peaks.some((p, j) =>
+      p.iMax < minSnr * sigma || p.iMax * maxRatio < brightest.get(seedOfPeak[j])!
+    );
+  };
   let best = start;
   while (best.fit.peaks.length < maxPeaks) {
     const peaks = best.fit.peaks, from = best.kept;
@@ -331,17 +336,6 @@ function splitForward(
         from: [...from, from[near]],
       });
     }
-    const bic = (fit: RegionFit) => fit.retVal ** 2 + fit.nParams * lnM;
-    const implausible = (fit: RegionFit, from: readonly number[]) => {
-      const sigma = Math.sqrt(noise.gain * Math.max(fit.bg, 0) + noise.readSigma ** 2);
-      const brightest = new Map<number, number>();
-      fit.peaks.forEach((p, j) =>
-        brightest.set(from[j], Math.max(brightest.get(from[j]) ?? 0, p.iMax))
-      );
-      return fit.peaks.some((p, j) =>
-        p.iMax < minSnr * sigma || p.iMax * maxRatio < brightest.get(from[j])!
-      );
-    };
     const screened = cands.flatMap((c) => {
       const fit = fitWith(c.seeds, so.screenIter ?? 12);
       return fit ? [{ c, score: bic(fit) }] : [];

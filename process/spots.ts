@@ -119,6 +119,10 @@ export function extractSpotPatches(
   const y00: number[] = [], z00: number[] = [];
   let nSaturated = 0, nRejected = 0, nAtEdge = 0;
   const pixels: Int32Array[] = [];
+  // A patch centred at (y, z) lies on the detector.
+  const fits = (y: number, z: number) =>
+    z - half >= 0 && y - half >= 0 && z - half + P <= nZ && y - half + P <= nY;
+  const core = half - CORE_MARGIN_PX;
   for (let k = 0; k < comp.count; k++) {
     if (comp.maxValue[k] > sat) {
       nSaturated++;
@@ -135,14 +139,11 @@ export function extractSpotPatches(
     }
     const am = comp.argmax[k];
     const zm = (am / nY) | 0, ym = am - zm * nY;
-    const fits = (y: number, z: number) =>
-      z - half >= 0 && y - half >= 0 && z - half + P <= nZ && y - half + P <= nY;
     if (!fits(ym, zm)) {
       nAtEdge++;
       continue;
     }
     const cy = [ym], cz = [zm];
-    const core = half - CORE_MARGIN_PX;
     const covered = (y: number, z: number) =>
       cy.some((c, q) => Math.max(Math.abs(c - y), Math.abs(cz[q] - z)) <= core);
     if (pix.some((i) => !covered(i % nY, (i / nY) | 0))) {
