@@ -18,7 +18,7 @@
  * ```ts
  * import { selectPeakCount } from "./model_select.ts";
  * // const choice = selectPeakCount({ r, eta, value }, seeds, {
- * //   threshold: 10, noise: { gain: 1, readSigma: 4 }, shareRadialWidth: true });
+ * //   threshold: 10, noise: { gain: 1, readSigma: 4 }, minSigmaPx: 0.5, split: true });
  * // choice?.kept.length; // 1 or 2 …
  * ```
  * @module
@@ -64,8 +64,10 @@ export interface SplitOptions {
   /** Split only the brightest this many peaks of a fit (default 2). */
   peaksTried?: number;
   /**
-   * Split candidates fit every peak with one shape (pv_fit.ts `shareShape`; default true): a
-   * pair of one ring has one instrumental shape, and a single spot's skew must not pass as two.
+   * The two halves of a split keep one shape (pv_fit.ts `shapeGroups`; default true): a
+   * single spot's skew must not pass as two spots of different shapes. Other peaks of the
+   * region, and a peak added at the residual, keep their own shapes: a neighbour from another
+   * grain has its own widths, and forcing them on it leaves a misfit that more peaks absorb.
    */
   shareShape?: boolean;
   /**
@@ -99,6 +101,11 @@ export interface SplitOptions {
 export interface PeakCountCandidate {
   /** Per fitted peak, its seed's index (as {@link PeakCountChoice.kept}). */
   kept: number[];
+  /**
+   * Split search only: per fitted peak, its shape group (pv_fit.ts `shapeGroups`) — the two
+   * halves of a split share one, a peak added at the residual gets its own.
+   */
+  shapes?: number[];
   fit: RegionFit;
   /** BIC (BIC path) or the F of dropping this candidate's weakest peak (F path, NaN at k = 1). */
   score: number;
@@ -212,14 +219,19 @@ export function selectPeakCount(
   let best = path.reduce((a, b) => (b.score < a.score ? b : a));
   if (o.split) {
     const so = o.split === true ? {} : o.split;
-    const fitWith = (s: readonly PeakSeed[], maxIter?: number) =>
-      tryFit(s, { weights: w, shareShape: so.shareShape ?? true, maxIter: maxIter ?? o.maxIter });
+    const fitWith = (s: readonly PeakSeed[], shapes: readonly number[], maxIter?: number) =>
+      tryFit(s, {
+        weights: w,
+        shapeGroups: so.shareShape === false ? undefined : shapes,
+        maxIter: maxIter ?? o.maxIter,
+      });
     best = splitForward(px, w, best, fitWith, lnM, so, o.noise, path);
   }
   return { kept: best.kept, fit: best.fit, criterion: "bic", path };
 }
 
 const RAD2DEG = 180 / Math.PI;
+
 /** Split directions in (R, arc) px: radial, azimuthal and the two diagonals. */
 const SPLIT_DIRS: readonly (readonly [number, number])[] = [
   [1, 0],
@@ -268,7 +280,11 @@ function splitForward(
   px: RegionPixels,
   w: Float64Array,
   start: PeakCountCandidate,
-  fitWith: (seeds: readonly PeakSeed[], maxIter?: number) => RegionFit | null,
+  fitWith: (
+    seeds: readonly PeakSeed[],
+    shapes: readonly number[],
+    maxIter?: number,
+  ) => RegionFit | null,
   lnM: number,
   so: SplitOptions,
   noise: { gain: number; readSigma: number },
@@ -296,8 +312,8 @@ function splitForward(
   };
   let best = start;
   while (best.fit.peaks.length < maxPeaks) {
-    const peaks = best.fit.peaks, from = best.kept;
-    const cands: { seeds: PeakSeed[]; from: number[] }[] = [];
+    const peaks = best.fit.peaks, from = best.kept, shapes = best.shapes ?? best.kept;
+    const cands: { seeds: PeakSeed[]; from: number[]; shapes: number[] }[] = [];
     const order = peaks.map((_, j) => j).sort((a, b) => peaks[b].iMax - peaks[a].iMax)
       .slice(0, nTried);
     const mu = regionModel(px, best.fit);
@@ -305,17 +321,20 @@ function splitForward(
       const others = peaks.flatMap((p, k) => (k === j ? [] : [seedOf(p)]));
       const fromOthers = from.filter((_, k) => k !== j);
       const p = peaks[j], parent = [...fromOthers, from[j], from[j]];
+      const twin = [...shapes.filter((_, k) => k !== j), shapes[j], shapes[j]];
       const dirs = so.allDirections ? SPLIT_DIRS : [splitAxis(px, mu, w, p)];
       for (const [ur, ua] of dirs) {
         cands.push({
           seeds: [...others, seedOf(p, h * ur, h * ua, 0.6), seedOf(p, -h * ur, -h * ua, 0.6)],
           from: parent,
+          shapes: twin,
         });
         for (const sign of [1, -1]) {
           const a = -0.25 * h * sign, b = 2 * h * sign;
           cands.push({
             seeds: [...others, seedOf(p, a * ur, a * ua, 0.9), seedOf(p, b * ur, b * ua, 0.2)],
             from: parent,
+            shapes: twin,
           });
         }
       }
@@ -334,22 +353,56 @@ function splitForward(
       cands.push({
         seeds: [...peaks.map((p) => seedOf(p)), { r: px.r[iRes], eta: px.eta[iRes], value: resid }],
         from: [...from, from[near]],
+        shapes: [...shapes, Math.max(...shapes) + 1],
       });
     }
     const screened = cands.flatMap((c) => {
-      const fit = fitWith(c.seeds, so.screenIter ?? 12);
+      const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 12);
       return fit ? [{ c, score: bic(fit) }] : [];
     }).sort((a, b) => a.score - b.score).slice(0, so.finalists ?? 2);
     let next: PeakCountCandidate | null = null;
     for (const { c } of screened) {
-      const fit = fitWith(c.seeds);
+      const fit = fitWith(c.seeds, c.shapes);
       if (!fit || implausible(fit, c.from)) continue;
       const score = bic(fit);
-      if (!next || score < next.score) next = { kept: c.from, fit, score };
+      if (!next || score < next.score) next = { kept: c.from, shapes: c.shapes, fit, score };
     }
-    if (!next || !(next.score < best.score - (so.minGain ?? 0))) break;
+    const minGain = so.minGain ?? 0;
+    if (!next || !(next.score < best.score - minGain)) break;
+    // A split may only beat a parent fit that stopped in a poor local minimum (a flat µ–σL
+    // valley): re-fit the parent's peaks started from the split's solution, the new peak
+    // merged back, and keep the split only if it still wins.
+    const again = refitParent(next);
+    if (again && !(next.score < again.score - minGain)) {
+      if (again.score < best.score) {
+        path.push(again);
+        best = again;
+      }
+      break;
+    }
     path.push(next);
     best = next;
   }
   return best;
+
+  /** The candidate's parent peaks (its last peak merged into the one it came from), re-fitted. */
+  function refitParent(c: PeakCountCandidate): PeakCountCandidate | null {
+    const ps = c.fit.peaks, n = ps.length, shapes = c.shapes ?? c.kept;
+    const withShape = (p: FittedPeak): PeakSeed => ({ ...seedOf(p), shape: p });
+    const seeds = ps.slice(0, n - 1).map(withShape);
+    // A split's halves are its last two peaks; an added peak's parent is elsewhere.
+    const twin = shapes[n - 1] === shapes[n - 2] && c.kept[n - 1] === c.kept[n - 2];
+    if (twin) {
+      const a = ps[n - 2], b = ps[n - 1], wa = a.iMax / (a.iMax + b.iMax);
+      seeds[n - 2] = {
+        r: a.r + (1 - wa) * (b.r - a.r),
+        eta: a.eta + (1 - wa) * wrapDeg(b.eta - a.eta),
+        value: a.iMax + b.iMax,
+        shape: wa >= 0.5 ? a : b,
+      };
+    }
+    const fit = fitWith(seeds, shapes.slice(0, n - 1));
+    return fit &&
+      { kept: c.kept.slice(0, n - 1), shapes: shapes.slice(0, n - 1), fit, score: bic(fit) };
+  }
 }

@@ -45,6 +45,11 @@ export interface PeakSeed {
   eta: number;
   /** Intensity at the seed pixel. */
   value: number;
+  /**
+   * Start the widths and µ here instead of at the region's moments (a re-fit started from an
+   * earlier fit's shape). Bounds are unchanged.
+   */
+  shape?: Pick<FittedPeak, "mu" | "sigmaGR" | "sigmaLR" | "sigmaGEta" | "sigmaLEta">;
 }
 
 /** Options of {@link fitPseudoVoigtRegion}. */
@@ -62,21 +67,29 @@ export interface PvFitOptions {
   weights?: ArrayLike<number>;
   /**
    * One radial width for all peaks: σGR and σLR of every peak are tied to the first peak's.
-   * The radial width of a spot is mostly instrumental, the same for its neighbours on the ring,
-   * so sharing it keeps a weak partner from trading width for position.
+   * Where the radial width is instrumental (one width per ring), sharing it keeps a weak
+   * partner from trading width for position; where grains differ (the simulator's σR spans
+   * 0.7–2 px), the tie misfits neighbours, so `process` leaves it off.
    */
   shareRadialWidth?: boolean;
   /**
-   * One shape for all peaks: every width and the mixing µ tied to the first peak's (implies
-   * {@link shareRadialWidth}). Spots of one ring in one region share the instrument's shape, so
-   * two peaks of one shape cannot explain a single spot's skew as a pair.
+   * Per peak, a shape group: peaks of one group share every width and µ (tied to the group's
+   * first peak), peaks of different groups keep their own. The two halves of a split peak are
+   * one spot's shape twice, while a neighbouring spot of another grain has its own; tying
+   * those too leaves a misfit that further peaks then absorb.
    */
-  shareShape?: boolean;
+  shapeGroups?: ArrayLike<number>;
   /**
    * Half-size of each centre's box around its seed, in px (R ± b, Eta ± b px of arc); default 1
    * (MIDAS `fit2DPeaks`). Smaller keeps a weak peak of a pair from drifting onto its partner.
    */
   seedBoundPx?: number;
+  /**
+   * Floor on every width, in px (Eta widths in px of arc); default none (MIDAS's 0.01). A
+   * detector pixel integrates its spot, so no spot is narrower than about half a pixel; without
+   * a floor an extra peak can shrink onto one noisy pixel and buy its χ² back.
+   */
+  minSigmaPx?: number;
 }
 
 /** One fitted peak, in detector polar coordinates. */
@@ -131,6 +144,7 @@ export function midasInitialGuess(
   seeds: readonly PeakSeed[],
   threshold: number,
   seedBoundPx = 1,
+  minSigmaPx = 0,
 ): InitialGuess {
   const n = px.value.length, np = seeds.length;
   if (np === 0) throw new Error("midasInitialGuess: seeds must contain at least one peak");
@@ -188,9 +202,16 @@ export function midasInitialGuess(
     const dEta = RAD2DEG * Math.atan(1 / Math.max(seeds[j].r, 1e-9));
     const b = 1 + 8 * j;
     const s = seeds[j];
-    x0.set([s.value, s.r, seedE[j], 0.5, sR, sR, sE, sE], b);
+    const sh = s.shape;
+    x0.set(
+      sh
+        ? [s.value, s.r, seedE[j], sh.mu, sh.sigmaGR, sh.sigmaLR, sh.sigmaGEta, sh.sigmaLEta]
+        : [s.value, s.r, seedE[j], 0.5, sR, sR, sE, sE],
+      b,
+    );
     const bR = seedBoundPx, bE = seedBoundPx * dEta;
-    lower.set([s.value / 2, s.r - bR, seedE[j] - bE, 0, 0.01, 0.01, 0.005, 0.005], b);
+    const minR = Math.max(0.01, minSigmaPx), minE = Math.max(0.005, minSigmaPx * dEta);
+    lower.set([s.value / 2, s.r - bR, seedE[j] - bE, 0, minR, minR, minE, minE], b);
     upper.set([
       s.value * 5,
       s.r + bR,
@@ -202,7 +223,10 @@ export function midasInitialGuess(
       2 * maxEtaWidth,
     ], b);
   }
-  for (let i = 0; i < nPar; i++) x0[i] = Math.min(Math.max(x0[i], lower[i]), upper[i]);
+  for (let i = 0; i < nPar; i++) {
+    upper[i] = Math.max(upper[i], lower[i]);
+    x0[i] = Math.min(Math.max(x0[i], lower[i]), upper[i]);
+  }
   return { x0, lower, upper, etaRef };
 }
 
@@ -225,7 +249,7 @@ export function fitPseudoVoigtRegion(
   seeds: readonly PeakSeed[],
   opts: PvFitOptions,
 ): RegionFit {
-  const guess = midasInitialGuess(px, seeds, opts.threshold, opts.seedBoundPx);
+  const guess = midasInitialGuess(px, seeds, opts.threshold, opts.seedBoundPx, opts.minSigmaPx);
   const n = px.value.length, np = seeds.length, nPar = 1 + 8 * np;
   const wts = opts.weights;
   if (wts && wts.length !== n) {
@@ -276,12 +300,8 @@ export function fitPseudoVoigtRegion(
       }
     },
   };
-  const tiedOffsets = opts.shareShape
-    ? SHAPE_OFFSETS
-    : opts.shareRadialWidth
-    ? RADIAL_OFFSETS
-    : null;
-  const tied = tiedOffsets && np > 1 ? tieParams(full, guess, tiedOffsets) : undefined;
+  const tie = np > 1 ? tiedPeakOf(np, opts) : null;
+  const tied = tie ? tieParams(full, guess, tie) : undefined;
   const res = levenbergMarquardt(tied?.problem ?? full, tied?.x0 ?? guess.x0, {
     lower: tied?.lower ?? guess.lower,
     upper: tied?.upper ?? guess.upper,
@@ -328,13 +348,43 @@ export function fitPseudoVoigtRegion(
 
 /** Per-peak parameter offsets (MIDAS order) tied by `shareRadialWidth`: σGR, σLR. */
 const RADIAL_OFFSETS: ReadonlySet<number> = new Set([4, 5]);
-/** Offsets tied by `shareShape`: MU and all four widths. */
+/** Offsets tied within a shape group: MU and all four widths. */
 const SHAPE_OFFSETS: ReadonlySet<number> = new Set([3, 4, 5, 6, 7]);
 
 /**
- * The region problem over a reduced vector in which the parameters at `offsets` of peaks 1… are
- * the first peak's (their Jacobian columns summed into it); bounds of a shared parameter are
- * intersected.
+ * Which peak's parameter each peak's parameter at a per-peak offset (0…7) is: itself, or the
+ * first peak of its shape group (`shapeGroups`); σGR and σLR go to peak 0 under
+ * `shareRadialWidth`. Null when nothing is tied.
+ */
+function tiedPeakOf(
+  np: number,
+  o: Pick<PvFitOptions, "shapeGroups" | "shareRadialWidth">,
+): ((j: number, off: number) => number) | null {
+  const group = o.shapeGroups;
+  if (!group && !o.shareRadialWidth) return null;
+  if (group && group.length !== np) {
+    throw new Error(`fitPseudoVoigtRegion: ${group.length} shape groups for ${np} peaks`);
+  }
+  const first = new Int32Array(np);
+  for (let j = 0; j < np; j++) {
+    first[j] = j;
+    for (let k = 0; group && k < j; k++) {
+      if (group[k] === group[j]) {
+        first[j] = k;
+        break;
+      }
+    }
+  }
+  return (j, off) => {
+    if (o.shareRadialWidth && RADIAL_OFFSETS.has(off)) return 0;
+    return SHAPE_OFFSETS.has(off) ? first[j] : j;
+  };
+}
+
+/**
+ * The region problem over a reduced vector in which each peak's parameter at a per-peak offset
+ * is `tiedPeak(j, offset)`'s (tied Jacobian columns summed into it); bounds of a shared
+ * parameter are intersected.
  */
 function tieParams(
   full: {
@@ -343,14 +393,15 @@ function tieParams(
     evaluate(x: Float64Array, r: Float64Array, jac: Float64Array | null): void;
   },
   guess: InitialGuess,
-  offsets: ReadonlySet<number>,
+  tiedPeak: (j: number, off: number) => number,
 ) {
   const nPar = full.nParams, n = full.nResiduals;
   const map = new Int32Array(nPar);
   let nRed = 0;
   for (let i = 0; i < nPar; i++) {
     const j = Math.floor((i - 1) / 8), off = (i - 1) % 8;
-    map[i] = i > 0 && j > 0 && offsets.has(off) ? map[1 + off] : nRed++;
+    const t = i > 0 ? tiedPeak(j, off) : j;
+    map[i] = t !== j ? map[1 + 8 * t + off] : nRed++;
   }
   const x0 = new Float64Array(nRed), lower = new Float64Array(nRed).fill(-Infinity);
   const upper = new Float64Array(nRed).fill(Infinity);

@@ -131,3 +131,40 @@ Deno.test("fitPseudoVoigtRegion: MIDAS bounds honoured (centre boxed ±1 px from
   assert(pk.iMax >= seed.value / 2 && pk.iMax <= 5 * seed.value, "IMax in [½, 5]×");
   assert(g.upper[3] - g.lower[3] > 0 && g.x0[4] === 0.5, "Eta box and MU start");
 });
+
+Deno.test("fitPseudoVoigtRegion: shape groups tie widths within a group, not across groups", () => {
+  // Two spots 8 px apart in Eta with radial widths 0.9 and 1.8 px: one group per spot recovers
+  // both; one group for both forces one width on the pair.
+  const rC = 600, e = 30, arc = (180 / Math.PI) / rC;
+  const a = { ...base, u0: rC + 0.2, v0: e - 4 * arc, sigmaGU: 0.9, sigmaLU: 0.9 };
+  const b = { ...base, u0: rC - 0.3, v0: e + 4 * arc, sigmaGU: 1.8, sigmaLU: 1.8, iMax: 700 };
+  const px = renderRegion([a, b], rC, e, 10, 30, 9);
+  const seeds = [a, b].map((t) => ({ r: Math.round(t.u0), eta: t.v0, value: t.iMax }));
+  const own = fitPseudoVoigtRegion(px, seeds, { threshold: 30, shapeGroups: [0, 1] });
+  assertClose(own.peaks[0].sigmaGR, 0.9, 0.02, "σGR a, own shape");
+  assertClose(own.peaks[1].sigmaGR, 1.8, 0.02, "σGR b, own shape");
+  assert(own.retVal < 1, `own shapes fit exactly (retVal ${own.retVal})`);
+  const one = fitPseudoVoigtRegion(px, seeds, { threshold: 30, shapeGroups: [5, 5] });
+  for (const k of ["sigmaGR", "sigmaLR", "sigmaGEta", "sigmaLEta", "mu"] as const) {
+    assertClose(one.peaks[0][k], one.peaks[1][k], 1e-12, `${k} tied`);
+  }
+  assert(
+    one.nParams === own.nParams - 5,
+    `${one.nParams} free parameters, 5 fewer than ${own.nParams}`,
+  );
+  assert(one.retVal > 10 * own.retVal, "one shape cannot fit both spots");
+});
+
+Deno.test("fitPseudoVoigtRegion: minSigmaPx floors every width (Eta in px of arc)", () => {
+  // One hot pixel on a faint flat region: unbounded, the fit shrinks onto it.
+  const rC = 900, e = 12, arc = (180 / Math.PI) / rC;
+  const px = renderRegion([], rC, e, 20, 0, 4);
+  const hot = px.r.findIndex((R, i) => R === rC && Math.abs(px.eta[i] - e) < 1e-9);
+  px.value[hot] = 120;
+  const seed = { r: rC, eta: e, value: 100 };
+  const free = fitPseudoVoigtRegion(px, [seed], { threshold: 30 }).peaks[0];
+  assert(Math.min(free.sigmaGR, free.sigmaGEta / arc) < 0.5, "without a floor it fits the pixel");
+  const p = fitPseudoVoigtRegion(px, [seed], { threshold: 30, minSigmaPx: 0.5 }).peaks[0];
+  for (const s of [p.sigmaGR, p.sigmaLR]) assert(s >= 0.5 - 1e-12, `radial σ ${s}`);
+  for (const s of [p.sigmaGEta, p.sigmaLEta]) assert(s / arc >= 0.5 - 1e-6, `arc σ ${s / arc} px`);
+});
