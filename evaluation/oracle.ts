@@ -19,6 +19,8 @@
  * @module
  */
 import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
+import { pixelREta } from "../fitting/native_search.ts";
+import { fitPseudoVoigtRegion } from "../fitting/pv_fit.ts";
 import { integratedSpotJacobian, spotHalfWidthPx, type SpotShape } from "../synthesis/render.ts";
 import { type NoiseModel, pixelVariance } from "./crlb.ts";
 import { pairResolved } from "./metrics.ts";
@@ -80,14 +82,11 @@ export interface OracleResult {
   status: number;
 }
 
-/** Fits the pair with its true shapes on the frame's pixels (see module doc). Pure. */
-export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): OracleResult {
-  const resolvePx = o.resolvePx ?? 0.5;
-  const bound = o.positionBoundPx ?? 2;
-  const ss = o.subsample ?? 4;
+/** The pair's fit window: data, the known neighbours' signal and the exact 1/σ per pixel. */
+function oracleWindow(inp: OraclePairInput, o: OracleOptions, fn: string) {
   const { a, b, nY, nZ, ybc, zbc, noise } = inp;
   if (inp.image.length !== nY * nZ) {
-    throw new Error(`oracleFitPair: image has ${inp.image.length} values, expected ${nY}×${nZ}`);
+    throw new Error(`${fn}: image has ${inp.image.length} values, expected ${nY}×${nZ}`);
   }
   const sep = Math.hypot(a.shape.yPx - b.shape.yPx, a.shape.zPx - b.shape.zPx);
   const half = Math.min(
@@ -103,14 +102,16 @@ export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): Orac
     z1: Math.min(nZ - 1, zc + half),
   };
   const w = box.y1 - box.y0 + 1, m = w * (box.z1 - box.z0 + 1);
-  if (!(w > 0 && m > 0)) throw new Error("oracleFitPair: the pair lies off the detector");
+  if (!(w > 0 && m > 0)) throw new Error(`${fn}: the pair lies off the detector`);
   const data = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     const z = box.z0 + Math.floor(k / w), y = box.y0 + (k % w);
     data[k] = inp.image[z * nY + y];
   }
   const unit = (s: SpotShape, yPx = s.yPx, zPx = s.zPx) =>
-    integratedSpotJacobian(ybc, zbc, { ...s, yPx, zPx, iMax: 1 }, box, { subsample: ss });
+    integratedSpotJacobian(ybc, zbc, { ...s, yPx, zPx, iMax: 1 }, box, {
+      subsample: o.subsample ?? 4,
+    });
   const known = new Float64Array(m);
   for (const q of inp.others ?? []) {
     if (!(q.height > 0)) continue;
@@ -123,6 +124,34 @@ export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): Orac
     const mu = noise.background + known[k] + a.height * ua.values[k] + b.height * ub.values[k];
     invSd[k] = 1 / Math.sqrt(pixelVariance(mu, noise));
   }
+  return { box, width: w, m, data, known, invSd, unit };
+}
+
+/** Which fitted centres lie within `resolvePx` of each truth spot: the close-pair rule. */
+function judge(
+  inp: OraclePairInput,
+  fitted: readonly { yPx: number; zPx: number; height: number }[],
+  resolvePx: number,
+): Pick<OracleResult, "a" | "b" | "resolved"> {
+  const near = (t: SpotShape) =>
+    fitted.flatMap((p, i) =>
+      Math.hypot(p.yPx - t.yPx, p.zPx - t.zPx) <= resolvePx * (1 + 1e-12) ? [i] : []
+    );
+  const err = (p: { yPx: number; zPx: number }, t: SpotShape) =>
+    Math.hypot(p.yPx - t.yPx, p.zPx - t.zPx);
+  return {
+    a: { ...fitted[0], errorPx: err(fitted[0], inp.a.shape) },
+    b: { ...fitted[1], errorPx: err(fitted[1], inp.b.shape) },
+    resolved: pairResolved(near(inp.a.shape), near(inp.b.shape)),
+  };
+}
+
+/** Fits the pair with its true shapes on the frame's pixels (see module doc). Pure. */
+export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): OracleResult {
+  const resolvePx = o.resolvePx ?? 0.5;
+  const bound = o.positionBoundPx ?? 2;
+  const { a, b, noise } = inp;
+  const { m, data, known, invSd, unit } = oracleWindow(inp, o, "oracleFitPair");
   // x = [B, hA, yA, zA, hB, yB, zB]
   const nPar = 7;
   const problem = {
@@ -161,17 +190,63 @@ export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): Orac
     { yPx: x[2], zPx: x[3], height: x[1] },
     { yPx: x[5], zPx: x[6], height: x[4] },
   ];
-  const near = (t: SpotShape) =>
-    fitted.flatMap((p, i) =>
-      Math.hypot(p.yPx - t.yPx, p.zPx - t.zPx) <= resolvePx * (1 + 1e-12) ? [i] : []
-    );
   return {
-    a: { ...fitted[0], errorPx: Math.hypot(x[2] - ya, x[3] - za) },
-    b: { ...fitted[1], errorPx: Math.hypot(x[5] - yb, x[6] - zb) },
+    ...judge(inp, fitted, resolvePx),
     background: x[0],
-    resolved: pairResolved(near(a.shape), near(b.shape)),
     chi2: res.ssr,
     nPixels: m,
     status: res.status,
+  };
+}
+
+/**
+ * The oracle without the true shapes: the same window, known neighbours and exact weights, but
+ * the two spots are fitted with the model the pipeline fits (one shared pseudo-Voigt shape,
+ * pv_fit.ts, widths and µ free; MIDAS's bounds about the truth: centres ± `positionBoundPx`,
+ * heights ½–5× the truth), started at the truth. It separates what the true shapes buy from what
+ * being told "two spots, here" buys: on the held-out scans the two oracles resolve about as many
+ * pairs, so the pipeline's gap below a peak width is deciding that there are two spots.
+ */
+export function oracleFitPairShapeFitted(
+  inp: OraclePairInput,
+  o: OracleOptions = {},
+): OracleResult {
+  const resolvePx = o.resolvePx ?? 0.5;
+  const { ybc, zbc } = inp;
+  const { box, width, m, data, known, invSd } = oracleWindow(inp, o, "oracleFitPairShapeFitted");
+  const r = new Float64Array(m), eta = new Float64Array(m), value = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    [r[k], eta[k]] = pixelREta(box.y0 + (k % width), box.z0 + Math.floor(k / width), ybc, zbc);
+    value[k] = data[k] - known[k];
+  }
+  const seed = (t: ModelSpot) => ({
+    r: t.shape.rPx,
+    eta: t.shape.etaDeg,
+    value: Math.max(t.height, 1),
+    shape: {
+      mu: t.shape.mu,
+      sigmaGR: t.shape.sigmaGRPx,
+      sigmaLR: t.shape.sigmaLRPx,
+      sigmaGEta: t.shape.sigmaGEtaDeg,
+      sigmaLEta: t.shape.sigmaLEtaDeg,
+    },
+  });
+  const fit = fitPseudoVoigtRegion({ r, eta, value }, [seed(inp.a), seed(inp.b)], {
+    // BG starts at threshold/2 within [0, threshold]: room for the flat background.
+    threshold: 4 * inp.noise.background + 10,
+    weights: invSd,
+    shapeGroups: [0, 0],
+    seedBoundPx: o.positionBoundPx ?? 2,
+  });
+  const fitted = fit.peaks.map((p) => {
+    const e = p.eta * Math.PI / 180;
+    return { yPx: ybc + p.r * Math.sin(e), zPx: zbc + p.r * Math.cos(e), height: p.iMax };
+  });
+  return {
+    ...judge(inp, fitted, resolvePx),
+    background: fit.bg,
+    chi2: fit.retVal ** 2,
+    nPixels: m,
+    status: fit.returnCode,
   };
 }

@@ -25,7 +25,7 @@ import type { NoiseModel } from "../synthesis/noise_model.ts";
 import { spotCrlb } from "./crlb.ts";
 import { truthByFrame } from "./matching.ts";
 import type { Evaluation } from "./metrics.ts";
-import { oracleFitPair } from "./oracle.ts";
+import { oracleFitPair, oracleFitPairShapeFitted } from "./oracle.ts";
 import { type OmegaScan, spotInFrame } from "./truth_shapes.ts";
 import type { TruthSpots } from "./truth_table.ts";
 
@@ -69,6 +69,8 @@ export interface PairCell {
   /** Pairs the oracle was run on (all but saturated or frameless ones) and resolves (NaN without frames). */
   nOracle: number;
   oracle: number;
+  /** Of the same pairs, how many the shape-fitted oracle resolves (oracle.ts; NaN without frames). */
+  oracleShapeFitted: number;
   /** Per run, pairs the run resolves (of n). */
   resolved: number[];
 }
@@ -184,6 +186,7 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
         n: 0,
         nOracle: 0,
         oracle: inp.frame ? 0 : NaN,
+        oracleShapeFitted: inp.frame ? 0 : NaN,
         resolved: evaluations.map(() => 0),
       });
     }
@@ -216,7 +219,7 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
         const s = spotInFrame(rows[j], p.frame, scan);
         return { shape: s.shape, height: s.height };
       });
-    const fit = oracleFitPair({
+    const pair = {
       image,
       nY: inp.nY,
       nZ: inp.nZ,
@@ -226,9 +229,11 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
       b: { shape: B.shape, height: B.height },
       others,
       noise,
-    }, { resolvePx: evaluations[0].metrics.options.pairResolvePx });
+    };
+    const rule = { resolvePx: evaluations[0].metrics.options.pairResolvePx };
     cell.nOracle++;
-    if (fit.resolved) cell.oracle++;
+    if (oracleFitPair(pair, rule).resolved) cell.oracle++;
+    if (oracleFitPairShapeFitted(pair, rule).resolved) cell.oracleShapeFitted++;
   }
   return { noise, bins, bySnr, pairs: cells, pairsWithoutOracle: without };
 }
