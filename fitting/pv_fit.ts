@@ -366,15 +366,19 @@ function tiedPeakOf(
     throw new Error(`fitPseudoVoigtRegion: ${group.length} shape groups for ${np} peaks`);
   }
   const first = new Int32Array(np);
+  let shared = false;
   for (let j = 0; j < np; j++) {
     first[j] = j;
     for (let k = 0; group && k < j; k++) {
       if (group[k] === group[j]) {
         first[j] = k;
+        shared = true;
         break;
       }
     }
   }
+  // Every peak its own group: nothing to tie, so no reduced problem to pay for.
+  if (!shared && !o.shareRadialWidth) return null;
   return (j, off) => {
     if (o.shareRadialWidth && RADIAL_OFFSETS.has(off)) return 0;
     return SHAPE_OFFSETS.has(off) ? first[j] : j;
