@@ -21,6 +21,7 @@
 import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
 import { pixelREta } from "../fitting/native_search.ts";
 import { fitPseudoVoigtRegion } from "../fitting/pv_fit.ts";
+import { yzFromREta } from "../geometry/detector.ts";
 import { integratedSpotJacobian, spotHalfWidthPx, type SpotShape } from "../synthesis/render.ts";
 import { type NoiseModel, pixelVariance } from "./crlb.ts";
 import { pairResolved } from "./metrics.ts";
@@ -238,10 +239,7 @@ export function oracleFitPairShapeFitted(
     shapeGroups: [0, 0],
     seedBoundPx: o.positionBoundPx ?? 2,
   });
-  const fitted = fit.peaks.map((p) => {
-    const e = p.eta * Math.PI / 180;
-    return { yPx: ybc + p.r * Math.sin(e), zPx: zbc + p.r * Math.cos(e), height: p.iMax };
-  });
+  const fitted = fit.peaks.map((p) => ({ ...yzFromREta(p.r, p.eta, ybc, zbc), height: p.iMax }));
   return {
     ...judge(inp, fitted, resolvePx),
     background: fit.bg,
