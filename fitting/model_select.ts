@@ -95,6 +95,14 @@ export interface SplitOptions {
    * which the fit's weighted residual is most spread (default false: 4× fewer fits).
    */
   allDirections?: boolean;
+  /**
+   * Search only while the current fit misfits: its χ² must exceed the expected ν = m − p by at
+   * least this many standard deviations √(2ν) ({@link misfitZ}; default −∞, always search). A
+   * fit at or below its noise floor seldom leaves structure a second peak explains by the BIC
+   * margin, and most regions are such fits (thresholded regions run below ν: the cut drops the
+   * low tail). A speed knob: −2 skipped a third of the searches and lost 1 pair in 52.
+   */
+  minMisfitZ?: number;
 }
 
 /** One candidate on the elimination path. */
@@ -232,6 +240,15 @@ export function selectPeakCount(
 
 const RAD2DEG = 180 / Math.PI;
 
+/**
+ * How far a weighted fit's χ² lies above its expectation ν = m − p (m pixels, p free
+ * parameters), in standard deviations √(2ν) of the χ²(ν) distribution.
+ */
+export function misfitZ(fit: Pick<RegionFit, "retVal" | "nParams">, nPixels: number): number {
+  const nu = Math.max(nPixels - fit.nParams, 1);
+  return (fit.retVal ** 2 - nu) / Math.sqrt(2 * nu);
+}
+
 /** Split directions in (R, arc) px: radial, azimuthal and the two diagonals. */
 const SPLIT_DIRS: readonly (readonly [number, number])[] = [
   [1, 0],
@@ -310,8 +327,9 @@ function splitForward(
       p.iMax < minSnr * sigma || p.iMax * maxRatio < brightest.get(seedOfPeak[j])!
     );
   };
+  const minMisfitZ = so.minMisfitZ ?? -Infinity, m = px.value.length;
   let best = start;
-  while (best.fit.peaks.length < maxPeaks) {
+  while (best.fit.peaks.length < maxPeaks && misfitZ(best.fit, m) >= minMisfitZ) {
     const peaks = best.fit.peaks, from = best.kept, shapes = best.shapes ?? best.kept;
     const cands: { seeds: PeakSeed[]; from: number[]; shapes: number[] }[] = [];
     const order = peaks.map((_, j) => j).sort((a, b) => peaks[b].iMax - peaks[a].iMax)

@@ -2,7 +2,7 @@ import { assert } from "../geometry/_assert.ts";
 import { addPatch, integratedSpotPatch, type SpotShape, spotShapeAt } from "../synthesis/render.ts";
 import { poisson, Rng } from "../synthesis/noise.ts";
 import { pixelREta } from "./native_search.ts";
-import { selectPeakCount } from "./model_select.ts";
+import { misfitZ, selectPeakCount } from "./model_select.ts";
 import type { PeakSeed } from "./pv_fit.ts";
 
 const N = 15, Y0 = 1500, Z0 = 1000, YBC = 1022, ZBC = 1022, BG = 2, READ = 4;
@@ -171,4 +171,25 @@ Deno.test("model selection (BIC + split): a split that only beats a stuck one-pe
     if (c && c.kept.length > 1) splits.push(t);
   }
   assert(splits.length === 0, `split on noise seeds ${splits.join(", ")}`);
+});
+
+Deno.test("model selection (BIC + split): the split search runs only on fits that misfit", () => {
+  // The one-peak fit of a 1 px 1:1 pair leaves χ² far above its expectation; a single spot's
+  // fit does not (it often lies below: the skipped regions). minMisfitZ skips the search below the line; +∞ never searches.
+  const a = shape(1507.2, 1006.9, 4000), b = shape(1508.0, 1007.5, 4000);
+  const one = { threshold: 10, noise, minSigmaPx: 0.5 };
+  for (const seed of SEEDS) {
+    const pair = region([a, b], seed), single = region([a], seed);
+    const s = pair.seedAt(a.yPx, a.zPx);
+    const onePeak = selectPeakCount(pair.px, [s], one)!;
+    const z = misfitZ(onePeak.fit, pair.px.value.length);
+    assert(z > 3, `seed ${seed}: the pair's one-peak fit has z ${z.toFixed(2)}`);
+    const lone = selectPeakCount(single.px, [single.seedAt(a.yPx, a.zPx)], one)!;
+    const zs = misfitZ(lone.fit, single.px.value.length);
+    assert(zs < 2, `seed ${seed}: a single spot's fit has z ${zs.toFixed(2)}`);
+    const never = selectPeakCount(pair.px, [s], { ...one, split: { minMisfitZ: Infinity } });
+    assert(never?.kept.length === 1, `seed ${seed}: searched although minMisfitZ is ∞`);
+    const always = selectPeakCount(pair.px, [s], { ...one, split: { minMisfitZ: z - 1 } });
+    assert(always?.kept.length === 2, `seed ${seed}: ${always?.kept.length} peaks below the line`);
+  }
 });
