@@ -33,6 +33,12 @@ export interface ComPatchOptions {
   edgeBoundCutoffFac?: number;
   /** Patch side in detector px; default 20. */
   lowResSize?: number;
+  /**
+   * The value `thresholdRel` is a fraction of; default the patch maximum (sr-midas). A patch cut
+   * around a faint spot beside a bright one passes the maximum of the part it reports, so the
+   * bright neighbour's flank at its edge does not put its own spot under the threshold.
+   */
+  referenceMax?: number;
 }
 
 /** One COM peak of a patch. */
@@ -63,15 +69,17 @@ export function comPatchPeaks(
   if (patch.length !== n * n) {
     throw new Error(`comPatchPeaks: patch has ${patch.length} values, expected (${lr}·${s})²`);
   }
+  let mx = opts.referenceMax ?? -Infinity;
+  if (opts.referenceMax === undefined) { for (const v of patch) mx = Math.max(mx, v); }
   const maxima = peakLocalMax(patch, n, n, {
     minDistance: opts.minDistance,
-    thresholdRel: opts.thresholdRel,
+    ...(opts.referenceMax === undefined
+      ? { thresholdRel: opts.thresholdRel }
+      : { thresholdAbs: opts.thresholdRel * opts.referenceMax }),
   });
   const b = (opts.edgeBoundCutoffFac ?? 2.5) * s;
   const kept = maxima.filter((p) => p.row >= b && p.col >= b && p.row <= n - b && p.col <= n - b);
   if (kept.length === 0) return { peaks: [], nMaxima: maxima.length };
-  let mx = -Infinity;
-  for (const v of patch) mx = Math.max(mx, v);
   const markers = new Int32Array(n * n);
   kept.forEach((p, j) => markers[p.row * n + p.col] = j + 1);
   const neg = patch.map((v) => -v);

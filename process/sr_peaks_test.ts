@@ -202,3 +202,21 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
     assertEquals(rows(c, [[c.yPx, c.zPx, 60]], { minGain: 10 }).length, 1, `seed ${seed}: single`);
   }
 });
+
+Deno.test("SR rows: a patch of a faint spot beside a bright one seeds it (thresh_rel of what it reports)", () => {
+  // The second patch of a wide component: its own spot (200) at the centre, a bright spot of the
+  // component (3,000) 11 px away at its top edge, reported by the first patch. thresh_rel 0.1 of
+  // the whole patch's maximum (sr-midas) puts the faint spot under the threshold.
+  const s = 8, faint: [number, number, number] = [510.2, 310.4, 200];
+  const patch = srPatch(s, 500, 300, [faint, [510, 299.4, 3000]]);
+  const owns = (_y: number, z: number) => z >= 305; // nearer this patch's centre than the other's
+  // (pv fits every pixel above its cut, the flank too; the raw re-fit takes its seeds from here.)
+  for (const mode of ["com", "auto"] as const) {
+    const alone = srPatchRows(patch, { ...base, s, mode });
+    assert(alone.every((r) => r.zCen < 305), `${mode}: without owns the faint spot is not seeded`);
+    const rows = srPatchRows(patch, { ...base, s, mode, owns });
+    assertEquals(rows.length, 1, `${mode}: the faint spot's row`);
+    const err = Math.hypot(rows[0].yCen - faint[0], rows[0].zCen - faint[1]);
+    assert(err < 0.1, `${mode}: position error ${err}`);
+  }
+});
