@@ -220,3 +220,18 @@ Deno.test("SR rows: a patch of a faint spot beside a bright one seeds it (thresh
     assert(err < 0.1, `${mode}: position error ${err}`);
   }
 });
+
+Deno.test("SR rows refined on raw counts: an extra patch's faint spot is fitted beside the neighbour's flank", () => {
+  // As above, on raw counts: the bright neighbour's flank fills the patch's top rows. The re-fit
+  // gets a peak at that flank (dropped afterwards: the other patch reports it), so the faint
+  // spot's own peak is not bent into it.
+  const s = 8, faint: [number, number, number] = [510.2, 310.4, 200];
+  const bright: [number, number, number] = [510, 299.4, 3000];
+  const sr = srPatch(s, 500, 300, [faint, bright]);
+  const raw = { patch: rawPatch(500, 300, [faint, bright]), threshold: 5 };
+  const owns = (_y: number, z: number) => z >= 305;
+  const rows = srPatchRows(sr, { ...base, s, mode: "com", raw, owns });
+  assertEquals(rows.length, 1, "the faint spot's row only");
+  const err = Math.hypot(rows[0].yCen - faint[0], rows[0].zCen - faint[1]);
+  assert(err < 0.1, `refined position error ${err} px`);
+});
