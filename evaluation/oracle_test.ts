@@ -1,7 +1,12 @@
 import { assert } from "./_test_util.ts";
 import { addPatch, integratedSpotPatch, spotShapeAt } from "../synthesis/render.ts";
 import { poisson, Rng } from "../synthesis/noise.ts";
-import { type ModelSpot, oracleFitPair, oracleFitPairShapeFitted } from "./oracle.ts";
+import {
+  type ModelSpot,
+  oracleFitPair,
+  oracleFitPairShapeFitted,
+  PAIR_DETECTION_CHI2,
+} from "./oracle.ts";
 import type { NoiseModel } from "./crlb.ts";
 
 const N = 48, YBC = -900, ZBC = 20, READ = 4, BG = 2;
@@ -91,4 +96,37 @@ Deno.test("oracle, shape fitted: resolves a bright pair and a sub-width one, not
   const known = resolvedCount(...close, 12);
   const fitted = resolvedCount(...close, 12, oracleFitPairShapeFitted);
   assert(known >= 8 && fitted >= 8, `true shapes ${known}/12, shape fitted ${fitted}/12`);
+});
+
+Deno.test("oracle, shape fitted: Δχ² tells a bright pair from one spot, and one spot rarely passes", () => {
+  const a = spot(24.2, 23.7, 3000), b = spot(24.2 + 1.2, 23.7 + 0.9, 1500);
+  // One spot with a partner that is not there (height 0 in the image, 400 claimed).
+  const ghost = spot(24.2 + 0.7, 23.7 + 0.3, 400);
+  let falseAlarms = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const pair = oracleFitPairShapeFitted({
+      image: noisyImage([a, b], seed),
+      nY: N,
+      nZ: N,
+      ybc: YBC,
+      zbc: ZBC,
+      a,
+      b,
+      noise,
+    });
+    assert(pair.deltaChi2! > 10 * PAIR_DETECTION_CHI2, `seed ${seed}: Δχ² ${pair.deltaChi2}`);
+    const single = oracleFitPairShapeFitted({
+      image: noisyImage([a], seed),
+      nY: N,
+      nZ: N,
+      ybc: YBC,
+      zbc: ZBC,
+      a,
+      b: ghost,
+      noise,
+    });
+    assert(single.deltaChi2! > -1e-6, `seed ${seed}: two spots fit worse than one`);
+    if (single.deltaChi2! >= PAIR_DETECTION_CHI2) falseAlarms++;
+  }
+  assert(falseAlarms <= 1, `one spot passed as two on ${falseAlarms}/10 draws`);
 });
