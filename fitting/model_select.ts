@@ -64,6 +64,12 @@ export interface SplitOptions {
   /** Split only the brightest this many peaks of a fit (default 2). */
   peaksTried?: number;
   /**
+   * Seeds that may gain peaks — their peak split, or a partner at a residual nearest it (default
+   * all): a seed that only models a neighbour's flank, whose peak the caller drops, is not worth
+   * the search's fits.
+   */
+  splittable?: (seed: number) => boolean;
+  /**
    * The two halves of a split keep one shape (pv_fit.ts `shapeGroups`; default true): a
    * single spot's skew must not pass as two spots of different shapes. Other peaks of the
    * region, and a peak added at the residual, keep their own shapes: a neighbour from another
@@ -332,7 +338,9 @@ function splitForward(
   while (best.fit.peaks.length < maxPeaks && misfitZ(best.fit, m) >= minMisfitZ) {
     const peaks = best.fit.peaks, from = best.kept, shapes = best.shapes ?? best.kept;
     const cands: { seeds: PeakSeed[]; from: number[]; shapes: number[] }[] = [];
-    const order = peaks.map((_, j) => j).sort((a, b) => peaks[b].iMax - peaks[a].iMax)
+    const order = peaks.map((_, j) => j)
+      .filter((j) => so.splittable?.(from[j]) ?? true)
+      .sort((a, b) => peaks[b].iMax - peaks[a].iMax)
       .slice(0, nTried);
     const mu = regionModel(px, best.fit);
     for (const j of order) {
@@ -368,11 +376,16 @@ function splitForward(
         const d = (p.r - px.r[iRes]) ** 2 + (p.r * wrapDeg(p.eta - px.eta[iRes]) / RAD2DEG) ** 2;
         if (d < dBest) [dBest, near] = [d, j];
       });
-      cands.push({
-        seeds: [...peaks.map((p) => seedOf(p)), { r: px.r[iRes], eta: px.eta[iRes], value: resid }],
-        from: [...from, from[near]],
-        shapes: [...shapes, Math.max(...shapes) + 1],
-      });
+      if (so.splittable?.(from[near]) ?? true) {
+        cands.push({
+          seeds: [
+            ...peaks.map((p) => seedOf(p)),
+            { r: px.r[iRes], eta: px.eta[iRes], value: resid },
+          ],
+          from: [...from, from[near]],
+          shapes: [...shapes, Math.max(...shapes) + 1],
+        });
+      }
     }
     const screened = cands.flatMap((c) => {
       const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 12);

@@ -173,7 +173,7 @@ Deno.test("model selection (BIC + split): a split that only beats a stuck one-pe
   assert(splits.length === 0, `split on noise seeds ${splits.join(", ")}`);
 });
 
-Deno.test("model selection (BIC + split): the split search runs only on fits that misfit", () => {
+Deno.test("model selection (BIC + split): the search runs only on fits that misfit, and splittable seeds", () => {
   // The one-peak fit of a 1 px 1:1 pair leaves χ² far above its expectation; a single spot's
   // fit does not (it often lies below: the skipped regions). minMisfitZ skips the search below the line; +∞ never searches.
   const a = shape(1507.2, 1006.9, 4000), b = shape(1508.0, 1007.5, 4000);
@@ -188,6 +188,8 @@ Deno.test("model selection (BIC + split): the split search runs only on fits tha
     const zs = misfitZ(lone.fit, single.px.value.length);
     assert(zs < 2, `seed ${seed}: a single spot's fit has z ${zs.toFixed(2)}`);
     const never = selectPeakCount(pair.px, [s], { ...one, split: { minMisfitZ: Infinity } });
+    const fixed = selectPeakCount(pair.px, [s], { ...one, split: { splittable: () => false } });
+    assert(fixed?.kept.length === 1, `seed ${seed}: split a seed that is not splittable`);
     assert(never?.kept.length === 1, `seed ${seed}: searched although minMisfitZ is ∞`);
     const always = selectPeakCount(pair.px, [s], { ...one, split: { minMisfitZ: z - 1 } });
     assert(always?.kept.length === 2, `seed ${seed}: ${always?.kept.length} peaks below the line`);

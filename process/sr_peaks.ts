@@ -118,8 +118,9 @@ export function srPatchRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] 
     mode = maxima.length === 1 ? "com" : "pv";
   }
   const found = mode === "com" ? comRows(patch, o, ref) : pvRows(patch, o, ref);
+  const flank = o.raw && found.length > 0 ? neighbourFlank(o, o.raw) : [];
   const fitted = o.raw && found.length > 0
-    ? refineOnRaw([...found, ...neighbourFlank(o, o.raw)], o, o.raw)
+    ? refineOnRaw([...found, ...flank], o, o.raw, found.length)
     : found;
   const rows = o.owns ? fitted.filter((r) => o.owns!(r.yCen, r.zCen)) : fitted;
   let iMaxSum = 0;
@@ -325,11 +326,13 @@ function withFit(
  * SR peak; both halves keep the SR row's record fields).
  * Only the brightest min({@link MAX_REFINE_PEAKS}, ⌊pixels/9⌋) SR peaks are tried (9 pixels per peak, as {@link pvRows} needs);
  * rows keep their SR positions when the fit fails or the component has fewer than 9 pixels.
+ * Rows from `nOwn` on only model another patch's spot (a neighbour's flank): fitted, never split.
  */
 export function refineOnRaw(
   rows: PeakRecord[],
   o: SrPatchInput,
   raw: RawRefit,
+  nOwn = rows.length,
 ): PeakRecord[] {
   const lr = o.lowResSize;
   if (raw.patch.length !== lr * lr) {
@@ -360,7 +363,10 @@ export function refineOnRaw(
     // Each seed keeps its own shape: neighbours in one patch are often other grains' spots with
     // other widths (the radial σ varies 0.7–2 px between grains), and one tied width left a
     // misfit that extra peaks absorbed (precision 0.912 → 0.954 untied, on the held-out scan).
-    split: raw.noise !== undefined ? raw.split : undefined,
+    // Rows from nOwn on only model another patch's spot: never split them.
+    split: raw.noise !== undefined && raw.split
+      ? (nOwn < rows.length ? { ...raw.split, splittable: (k) => tried[k] < nOwn } : raw.split)
+      : undefined,
     minSigmaPx: raw.noise !== undefined ? MIN_SPOT_SIGMA_PX : undefined,
   });
   if (!choice) return rows;
