@@ -114,8 +114,9 @@ export function reportFigures(
 }
 
 /**
- * The close-pair heat map over separation × intensity ratio: one panel for the oracle and one
- * per run, each cell the fraction of that cell's pairs resolved (text: resolved / pairs).
+ * The close-pair heat map over separation × intensity ratio: one panel for the oracle, one for
+ * the pairs it resolves that are also detectable (Δχ² over one spot ≥ {@link PAIR_DETECTION_CHI2})
+ * and one per run, each cell the fraction of that cell's pairs resolved (text: resolved / pairs).
  */
 export function pairHeatmapFigure(limits: PhysicalLimits, labels: readonly string[]): FigureSpec {
   const cells = limits.pairs.filter((c) => c.n > 0);
@@ -135,11 +136,14 @@ export function pairHeatmapFigure(limits: PhysicalLimits, labels: readonly strin
     }
   };
   panel("oracle", (c) => c.oracle, (c) => c.nOracle);
+  // What a detector could claim at a 1 % false-split rate (the oracles are told "two").
+  panel("oracle, detectable", (c) => c.oracleDetectable, (c) => c.nOracle);
   labels.forEach((l, k) => panel(l, (c) => c.resolved[k], (c) => c.n));
   const order = (f: (c: PairCell) => string) => [...new Set(cells.map(f))];
   return {
     file: "resolved_pairs_heatmap.svg",
-    caption: "Close pairs resolved by separation × intensity ratio: the oracle and each run " +
+    caption: "Close pairs resolved by separation × intensity ratio: the oracle, the pairs it " +
+      "resolves that a detector could tell from one spot, and each run " +
       "(cells: resolved / pairs, colour: fraction)",
     spec: heatmapChart({
       title: "Resolved close pairs",

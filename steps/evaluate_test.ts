@@ -224,6 +224,11 @@ Deno.test("evaluate reports the physical limits (CRLB by SNR, pairs vs the oracl
     // The near-truth finder resolves every pair; the oracle resolves the bright ones at least.
     for (const c of pairs) assertEquals(c.resolved[0], c.n);
     assert(pairs.some((c: { oracle: number }) => c.oracle > 0), "the oracle resolves some pairs");
+    // Detectable pairs are a subset of what the shape-fitted oracle resolves; 1.5–2.5 px pairs
+    // of bright spots include some.
+    for (const c of pairs) assert(c.oracleDetectable <= c.oracleShapeFitted, JSON.stringify(c));
+    assert(pairs.some((c: { oracleDetectable: number }) => c.oracleDetectable > 0), "detectable");
+    assert(md.includes("| detectable |"), "the pair table's detectable column");
     // 0.05 px errors against bounds of a few hundredths to tenths: efficiency is finite, and
     // bright spots (small bounds) sit above faint ones.
     const bins = limits.bySnr[0].filter((b: { nIsolated: number }) => b.nIsolated > 0);
