@@ -37,6 +37,17 @@ export interface PeakLocalMaxOptions {
   excludeBorder?: number;
 }
 
+/**
+ * {@link peakLocalMax}'s threshold as a fraction `rel` of `ref`, or, without `ref`, of the image
+ * maximum (skimage's `threshold_rel`).
+ */
+export function fractionOf(
+  rel: number,
+  ref?: number,
+): Pick<PeakLocalMaxOptions, "thresholdRel" | "thresholdAbs"> {
+  return ref === undefined ? { thresholdRel: rel } : { thresholdAbs: rel * ref };
+}
+
 /** Separable running maximum over a (2k+1) window, clipped at the edges ('nearest' equivalent). */
 function maxFilterNearest(img: ArrayLike<number>, w: number, h: number, k: number): Float64Array {
   const tmp = new Float64Array(w * h);

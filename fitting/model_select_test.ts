@@ -175,7 +175,8 @@ Deno.test("model selection (BIC + split): a split that only beats a stuck one-pe
 
 Deno.test("model selection (BIC + split): the search runs only on fits that misfit, and splittable seeds", () => {
   // The one-peak fit of a 1 px 1:1 pair leaves χ² far above its expectation; a single spot's
-  // fit does not (it often lies below: the skipped regions). minMisfitZ skips the search below the line; +∞ never searches.
+  // fit does not (it often lies below: the regions the knob skips). minMisfitZ skips the
+  // search below its line, +∞ never searches; a seed that is not splittable gains no peak.
   const a = shape(1507.2, 1006.9, 4000), b = shape(1508.0, 1007.5, 4000);
   const one = { threshold: 10, noise, minSigmaPx: 0.5 };
   for (const seed of SEEDS) {

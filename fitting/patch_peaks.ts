@@ -21,7 +21,7 @@
  * ```
  * @module
  */
-import { cropCentreOfMass, peakLocalMax } from "./local_max.ts";
+import { cropCentreOfMass, fractionOf, peakLocalMax } from "./local_max.ts";
 import { watershed } from "./watershed.ts";
 
 /** Options of {@link comPatchPeaks} (sr-midas `peak_find_args` for this SR factor). */
@@ -69,17 +69,15 @@ export function comPatchPeaks(
   if (patch.length !== n * n) {
     throw new Error(`comPatchPeaks: patch has ${patch.length} values, expected (${lr}·${s})²`);
   }
-  let mx = opts.referenceMax ?? -Infinity;
-  if (opts.referenceMax === undefined) { for (const v of patch) mx = Math.max(mx, v); }
   const maxima = peakLocalMax(patch, n, n, {
     minDistance: opts.minDistance,
-    ...(opts.referenceMax === undefined
-      ? { thresholdRel: opts.thresholdRel }
-      : { thresholdAbs: opts.thresholdRel * opts.referenceMax }),
+    ...fractionOf(opts.thresholdRel, opts.referenceMax),
   });
   const b = (opts.edgeBoundCutoffFac ?? 2.5) * s;
   const kept = maxima.filter((p) => p.row >= b && p.col >= b && p.row <= n - b && p.col <= n - b);
   if (kept.length === 0) return { peaks: [], nMaxima: maxima.length };
+  let mx = opts.referenceMax ?? -Infinity;
+  if (opts.referenceMax === undefined) { for (const v of patch) mx = Math.max(mx, v); }
   const markers = new Int32Array(n * n);
   kept.forEach((p, j) => markers[p.row * n + p.col] = j + 1);
   const neg = patch.map((v) => -v);

@@ -28,7 +28,7 @@
  * @module
  */
 import { comPatchPeaks } from "../fitting/patch_peaks.ts";
-import { peakLocalMax } from "../fitting/local_max.ts";
+import { fractionOf, peakLocalMax } from "../fitting/local_max.ts";
 import { fitPseudoVoigtRegion, type FittedPeak, type RegionFit } from "../fitting/pv_fit.ts";
 import { selectPeakCount, type SplitOptions } from "../fitting/model_select.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
@@ -113,7 +113,7 @@ export function srPatchRows(patch: Float64Array, o: SrPatchInput): PeakRecord[] 
   let mode = o.mode;
   const ref = ownedMax(patch, o);
   if (mode === "auto") {
-    const maxima = peakLocalMax(patch, n, n, relThreshold(o, ref));
+    const maxima = peakLocalMax(patch, n, n, maximaOptions(o, ref));
     if (maxima.length === 0) return [];
     mode = maxima.length === 1 ? "com" : "pv";
   }
@@ -213,12 +213,11 @@ function neighbourFlank(o: SrPatchInput, raw: RawRefit): PeakRecord[] {
   return [rec];
 }
 
-/** peakLocalMax's threshold options: `thresh_rel` of the patch maximum, or of `ref`. */
-function relThreshold(o: SrPatchInput, ref: number | undefined) {
-  return ref === undefined
-    ? { minDistance: o.args.minDistance, thresholdRel: o.args.thresholdRel }
-    : { minDistance: o.args.minDistance, thresholdAbs: o.args.thresholdRel * ref };
-}
+/** peakLocalMax's options: `thresh_rel` of the patch maximum, or of `ref`. */
+const maximaOptions = (o: SrPatchInput, ref: number | undefined) => ({
+  minDistance: o.args.minDistance,
+  ...fractionOf(o.args.thresholdRel, ref),
+});
 
 function comRows(patch: Float64Array, o: SrPatchInput, ref?: number): PeakRecord[] {
   const { peaks } = comPatchPeaks(patch, o.s, {
@@ -245,7 +244,7 @@ function comRows(patch: Float64Array, o: SrPatchInput, ref?: number): PeakRecord
 function pvRows(patch: Float64Array, o: SrPatchInput, ref?: number): PeakRecord[] {
   const { s, lowResSize: lr } = o;
   const n = lr * s;
-  const maxima = peakLocalMax(patch, n, n, relThreshold(o, ref));
+  const maxima = peakLocalMax(patch, n, n, maximaOptions(o, ref));
   if (maxima.length === 0) return [];
   const cut = o.args.pvfitIntThresh / (s * s);
   const idx: number[] = [];
