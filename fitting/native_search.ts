@@ -148,6 +148,8 @@ export interface RegionStats {
   /** Ring threshold of the region. */
   threshold: number;
   ring: number;
+  /** Flat indices of the region's pixels. */
+  pixels: Int32Array;
 }
 
 /** Counts from one frame's search. */
@@ -259,7 +261,7 @@ export function nativePeakSearch(
     const threshold = o.ringThresholds[ring];
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) values[i] = thr[pix[i]];
-    if (o.keepRegion && !o.keepRegion({ values, threshold, ring })) {
+    if (o.keepRegion && !o.keepRegion({ values, threshold, ring, pixels: pix })) {
       nRejected++;
       continue;
     }

@@ -36,6 +36,7 @@ import {
   thresholdFrame,
 } from "../fitting/native_search.ts";
 import {
+  boxSignificance,
   countVarianceModel,
   estimateNoise,
   isRealSpot,
@@ -54,7 +55,13 @@ import {
   type SrConfig,
 } from "./sr_config.ts";
 import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
-import { extractSpotPatches, ownsPosition, pixelPairsYZ, type SpotPatches } from "./spots.ts";
+import {
+  extractSpotPatches,
+  ownsPosition,
+  pixelPairsYZ,
+  RING_MAX_SNR,
+  type SpotPatches,
+} from "./spots.ts";
 import { srPatchRows } from "./sr_peaks.ts";
 import { FrameLog } from "./frame_log.ts";
 import { writePeakTables } from "./outputs.ts";
@@ -422,6 +429,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
                 threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
                 noise: p.noise,
                 split,
+                ring: p.spots.ring?.subarray(j * P * P, (j + 1) * P * P),
               }
               : undefined,
           });
@@ -476,6 +484,20 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             noise = nm.sigma > 0 ? nm : null;
           }
           const fitNoise = bic && noise ? countVarianceModel(noise) : undefined;
+          // The noise rule (fitting/noise_filter.ts). Its 3×3-box test keeps spots whose few
+          // pixels over the threshold do not localize them: only where the re-fit also fits the
+          // pixels under it (`refine_ring_px`). Without the ring (srfac 1: MIDAS's fit), those
+          // spots' peaks land 1.5–3 px off and count as spurious (issue #12).
+          const nm = noise;
+          const boxTest = !!s.cascade && refine && cfg.refine_ring_px > 0;
+          const realSpot = nm
+            ? (values: Float64Array, threshold: number, pixels: Int32Array) =>
+              isRealSpot(
+                values,
+                { noise: nm, threshold },
+                boxTest ? () => boxSignificance(corrected, nY, nZ, pixels, nm) : undefined,
+              )
+            : undefined;
           if (o.saveFrameGoodCoords) {
             const gc = thresholdFrame(corrected, ringMap, ringThresh);
             await writeNpy(
@@ -499,7 +521,7 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               omega,
               mask: s.corr.mask,
               keepRegion: o.noiseRule && noise
-                ? (r) => isRealSpot(r.values, { noise: noise!, threshold: r.threshold })
+                ? (r) => realSpot!(r.values, r.threshold, r.pixels)
                 : undefined,
               prominence: o.noiseRule && noise ? { noise } : undefined,
             });
@@ -513,12 +535,15 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               maxNrPx: params.MaxNrPx,
               upperBoundThreshold: params.UpperBoundThreshold,
               prominence: o.noiseRule && noise ? { noise } : undefined,
+              ring: refine && cfg.refine_ring_px > 0
+                ? {
+                  frame: corrected,
+                  px: cfg.refine_ring_px,
+                  maxPeak: noise ? noise.mean + RING_MAX_SNR * noise.sigma : undefined,
+                }
+                : undefined,
               keep: o.noiseRule && noise
-                ? (st) =>
-                  isRealSpot(st.values, {
-                    noise: noise!,
-                    threshold: ringThresh[ringMap[st.firstPixel]],
-                  })
+                ? (st) => realSpot!(st.values, ringThresh[ringMap[st.firstPixel]], st.pixels)
                 : undefined,
             });
             if (t) t.spots += clock() - tp;

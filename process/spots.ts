@@ -37,6 +37,8 @@ export interface SpotStats {
   values: Float64Array;
   /** Flat index of a pixel of the component (for its ring). */
   firstPixel: number;
+  /** Flat indices of the component's pixels. */
+  pixels: Int32Array;
 }
 
 /** Options of {@link extractSpotPatches}. */
@@ -53,6 +55,17 @@ export interface SpotPatchOptions {
   keep?: (s: SpotStats) => boolean;
   /** The noise rule's prominence test for the extra patches of a wide component (module doc). */
   prominence?: ProminenceRule;
+  /**
+   * Also keep, per patch, the corrected values of the below-threshold pixels within `px`
+   * (Chebyshev) of the component (`SpotPatches.ring`): the raw re-fit of a faint spot needs the
+   * pixels the threshold cut, or its fit follows the noise that lifted pixels over it.
+   */
+  ring?: {
+    frame: ArrayLike<number>;
+    px: number;
+    /** Only for components whose brightest pixel is below this (e.g. {@link RING_MAX_SNR}). */
+    maxPeak?: number;
+  };
 }
 
 /** The patches of one frame. */
@@ -68,6 +81,11 @@ export interface SpotPatches {
   nPx: Int32Array;
   /** Sum of each patch (`RawSumIntensity`, the intensity scale of the SR output). */
   patchSum: Float64Array;
+  /**
+   * With `ring`: [count, P, P] corrected values of the ring pixels (below threshold, within
+   * `ring.px` of the component, inside the patch), NaN elsewhere (and on other components).
+   */
+  ring?: Float64Array;
   /** Full component pixel list, flat indices row·nY + col (shared by a component's patches). */
   pixels: Int32Array[];
   /** Per patch: the component it was cut from (consecutive), and its centre pixel. */
@@ -80,6 +98,15 @@ export interface SpotPatches {
   nRejected: number;
   nAtEdge: number;
 }
+
+/**
+ * A component's peak, in background σ, up to which its re-fit gets the below-threshold ring
+ * (`SpotPatchOptions.ring.maxPeak = μ + RING_MAX_SNR·σ`). The threshold (≈ 2σ) cuts away a
+ * sizeable part of a faint spot, and which pixels clear it is the noise's choice; at a peak of
+ * 100σ it cuts only the far wings, where the ring adds little but the pseudo-Voigt's misfit of
+ * the wings (issue #12: bright spots then split into a spot and a 5–25 % partner 1 px away).
+ */
+export const RING_MAX_SNR = 100;
 
 /**
  * How far inside a patch's edge its core ends: a local maximum within `P/2 − CORE_MARGIN_PX`
@@ -132,7 +159,7 @@ export function extractSpotPatches(
     if (o.keep) {
       const values = new Float64Array(pix.length);
       for (let i = 0; i < pix.length; i++) values[i] = thr[pix[i]];
-      if (!o.keep({ values, firstPixel: pix[0] })) {
+      if (!o.keep({ values, firstPixel: pix[0], pixels: pix })) {
         nRejected++;
         continue;
       }
@@ -175,10 +202,26 @@ export function extractSpotPatches(
       patchSum[j] += thr[i];
     }
   }
+  const maxPeak = o.ring?.maxPeak ?? Infinity;
+  const ring = o.ring
+    ? ringValues(
+      patches,
+      n,
+      P,
+      o.ring.px,
+      (j) => comp.maxValue[keptIdx[j]] < maxPeak,
+      (j, r, c) => {
+        // Another component's pixel is another spot's, not this one's background.
+        const i = (z00[j] + r) * nY + y00[j] + c;
+        return thr[i] > 0 ? NaN : o.ring!.frame[i];
+      },
+    )
+    : undefined;
   return {
     count: n,
     patchSize: P,
     patches,
+    ring,
     y00: Int32Array.from(y00),
     z00: Int32Array.from(z00),
     nPx,
@@ -192,6 +235,38 @@ export function extractSpotPatches(
     nRejected,
     nAtEdge,
   };
+}
+
+/**
+ * Per `wanted` patch, `value(j, row, col)` at each pixel that is 0 in the patch (not the component's) and
+ * within `px` (Chebyshev) of one that is; NaN elsewhere. Patches lie on the detector, so every
+ * (row, col) inside one is a detector pixel.
+ */
+function ringValues(
+  patches: Float64Array,
+  n: number,
+  P: number,
+  px: number,
+  wanted: (j: number) => boolean,
+  value: (j: number, row: number, col: number) => number,
+): Float64Array {
+  const out = new Float64Array(n * P * P).fill(NaN);
+  for (let j = 0; j < n; j++) {
+    if (!wanted(j)) continue;
+    const b = j * P * P;
+    for (let r = 0; r < P; r++) {
+      for (let c = 0; c < P; c++) {
+        if (patches[b + r * P + c] === 0) continue;
+        for (let rr = Math.max(r - px, 0); rr <= Math.min(r + px, P - 1); rr++) {
+          for (let cc = Math.max(c - px, 0); cc <= Math.min(c + px, P - 1); cc++) {
+            const i = b + rr * P + cc;
+            if (patches[i] === 0 && Number.isNaN(out[i])) out[i] = value(j, rr, cc);
+          }
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**

@@ -64,3 +64,37 @@ Deno.test("spot patches: a component wider than a patch gets a patch per far max
   });
   assertEquals([one.count, ownsPosition(one, 0, 50, 50)], [1, true]);
 });
+
+Deno.test("spot patches: the ring holds the frame's below-threshold pixels around the component only", () => {
+  const nY = 40, nZ = 40, frame = new Float64Array(nY * nZ);
+  for (let i = 0; i < frame.length; i++) frame[i] = 1 + (i % 7) * 0.1; // below-threshold values
+  const thr = new Float64Array(nY * nZ);
+  const set = (y: number, z: number, v: number) => (thr[z * nY + y] = frame[z * nY + y] = v);
+  set(20, 20, 90), set(21, 20, 40); // the spot: a 2-pixel component
+  set(23, 20, 30), set(23, 21, 30); // another component, 2 px to the right
+  const s = extractSpotPatches(thr, nZ, nY, {
+    patchSize: 20,
+    minPxCount: 2,
+    ring: { frame, px: 1 },
+  });
+  const j = Array.from(s.centreY).indexOf(20);
+  const ring = s.ring!.subarray(j * 400, (j + 1) * 400), y0 = s.y00[j], z0 = s.z00[j];
+  const at = (y: number, z: number) => ring[(z - z0) * 20 + y - y0];
+  // Ring = the 3×4 box around the component minus its 2 pixels: 10 pixels.
+  assertEquals(ring.filter(Number.isFinite).length, 10, "ring size");
+  assertEquals([at(19, 19), at(22, 21)], [frame[19 * nY + 19], frame[21 * nY + 22]], "ring values");
+  assertEquals(
+    [at(20, 20), at(23, 20), at(18, 20)].map(Number.isNaN),
+    [true, true, true],
+    "not ring",
+  );
+  // A component as bright as `maxPeak` gets none.
+  const bright = extractSpotPatches(thr, nZ, nY, {
+    patchSize: 20,
+    minPxCount: 2,
+    ring: { frame, px: 1, maxPeak: 90 },
+  });
+  assertEquals(bright.ring!.subarray(j * 400, (j + 1) * 400).filter(Number.isFinite).length, 0);
+  // Without `ring` there is none.
+  assertEquals(extractSpotPatches(thr, nZ, nY, { patchSize: 20, minPxCount: 2 }).ring, undefined);
+});

@@ -101,6 +101,12 @@ export const srConfigSchema = v.pipe(
      * (bench/RESULTS.md). Absent = every fit is searched.
      */
     refine_split_min_misfit_z: v.optional(num),
+    /**
+     * srmidas extension: the raw re-fit also fits the below-threshold pixels within this many px
+     * of the component (process/spots.ts `ring`); 0 = only the pixels over the threshold, as
+     * MIDAS. Absent = 2.
+     */
+    refine_ring_px: v.optional(v.pipe(num, v.integer(), v.minValue(0)), 2),
     R_deviation: num,
     lrsz: v.pipe(intPos, v.minValue(4)),
     edge_bound_cutoff_fac: pos,
@@ -234,6 +240,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
       "refine_split",
       "refine_split_min_gain",
       "refine_split_min_misfit_z",
+      "refine_ring_px",
       "R_deviation",
       "lrsz",
       "edge_bound_cutoff_fac",

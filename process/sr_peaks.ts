@@ -81,6 +81,12 @@ export interface RawRefit {
   noise?: { gain: number; readSigma: number };
   /** With `noise`: also try splitting peaks (fitting/model_select.ts `split`). */
   split?: SplitOptions;
+  /**
+   * [lowResSize²] corrected values of below-threshold pixels fitted with the component
+   * (process/spots.ts `ring`), NaN where not: with only the pixels over the threshold, a faint
+   * spot's fit follows the noise that lifted them over it.
+   */
+  ring?: Float64Array;
 }
 
 const DEG2RAD = Math.PI / 180;
@@ -339,13 +345,19 @@ export function refineOnRaw(
   }
   const idx: number[] = [];
   for (let i = 0; i < raw.patch.length; i++) if (raw.patch[i] > 0) idx.push(i);
+  // The component's own pixels decide whether and how many peaks are fitted; ring pixels only
+  // join the fit.
   const m = idx.length;
   if (m < 9) return rows;
-  const r = new Float64Array(m), eta = new Float64Array(m), value = new Float64Array(m);
-  for (let j = 0; j < m; j++) {
+  if (raw.ring) {
+    for (let i = 0; i < raw.ring.length; i++) if (Number.isFinite(raw.ring[i])) idx.push(i);
+  }
+  const nFit = idx.length;
+  const r = new Float64Array(nFit), eta = new Float64Array(nFit), value = new Float64Array(nFit);
+  for (let j = 0; j < nFit; j++) {
     const i = idx[j], row = (i / lr) | 0, col = i - row * lr;
     [r[j], eta[j]] = pixelREta(o.y00 + col, o.z00 + row, o.ybc, o.zbc);
-    value[j] = raw.patch[i];
+    value[j] = j < m ? raw.patch[i] : raw.ring![i];
   }
   const allSeeds = rows.map((q) => {
     const col = Math.min(lr - 1, Math.max(0, Math.round(q.yCen - o.y00)));
