@@ -1,5 +1,5 @@
-import { srPatchRows } from "./sr_peaks.ts";
-import { extractSpotPatches } from "./spots.ts";
+import { type RawRefit, srPatchRows } from "./sr_peaks.ts";
+import { extractSpotPatches, type SpotPatches } from "./spots.ts";
 import type { SplitOptions } from "../fitting/model_select.ts";
 import { assert, assertEquals } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
@@ -126,6 +126,34 @@ Deno.test("SR rows refined on raw counts: a pair 2 px apart that SR separates st
   assert(Math.abs(ys[0] - a[0]) < 0.1 && Math.abs(ys[1] - b[0]) < 0.1, `fitted Y ${ys}`);
 });
 
+/**
+ * The SR rows of patch `j` of a detector window whose pixel (0, 0) is (Y0, Z0), re-fitted on its
+ * raw counts (threshold 10): the SR patch is a render of `srSpots` of width `srSigmaPx`.
+ */
+function windowPatchRows(
+  w: { Y0: number; Z0: number; YBC: number; ZBC: number; s: number },
+  spots: SpotPatches,
+  j: number,
+  srSpots: [number, number, number][],
+  srSigmaPx: number,
+  raw: Omit<RawRefit, "patch" | "threshold">,
+  args = base.args,
+) {
+  const y00 = w.Y0 + spots.y00[j], z00 = w.Z0 + spots.z00[j];
+  const patch = spots.patches.subarray(j * 400, (j + 1) * 400);
+  return srPatchRows(srPatch(w.s, y00, z00, srSpots, srSigmaPx), {
+    ...base,
+    s: w.s,
+    y00,
+    z00,
+    ybc: w.YBC,
+    zbc: w.ZBC,
+    mode: "com",
+    args,
+    raw: { patch, threshold: 10, ...raw },
+  });
+}
+
 Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one; with the split search, from one SR seed too", () => {
   // A 64² window of a detector at (Y0, Z0) with the simulator's noise: a bright pair 1.5 px apart
   // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
@@ -158,23 +186,13 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
       }
       throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
     };
-    const rows = (sp: SpotShape, srSpots: [number, number, number][], split?: SplitOptions) => {
-      const j = find(sp), y00 = Y0 + spots.y00[j], z00 = Z0 + spots.z00[j];
-      const patch = spots.patches.subarray(j * 400, (j + 1) * 400);
-      return srPatchRows(srPatch(s, y00, z00, srSpots, 0.45), {
-        ...base,
-        s,
-        y00,
-        z00,
-        ybc: YBC,
-        zbc: ZBC,
-        mode: "com",
+    const rows = (sp: SpotShape, srSpots: [number, number, number][], split?: SplitOptions) =>
+      windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, find(sp), srSpots, 0.45, { noise, split }, {
         // min_d 3 at x8 (0.375 px): with the bundled 5, a weaker partner 1.5 px away sits under
         // the brighter peak's max-filter window and never becomes a seed.
-        args: { ...base.args, minDistance: 3 },
-        raw: { patch, threshold: 10, noise, split },
+        ...base.args,
+        minDistance: 3,
       });
-    };
     const pair = rows(a, [[a.yPx, a.zPx, 60], [b.yPx, b.zPx, 30]]);
     assertEquals(pair.length, 2, `seed ${seed}: pair`);
     for (const t of [a, b]) {
@@ -273,21 +291,11 @@ Deno.test("raw re-fit of a faint spot: fitting the below-threshold ring too cuts
       spots.pixels[k].includes(Math.round(spot.zPx - Z0) * N + Math.round(spot.yPx - Y0))
     );
     if (j === undefined) continue;
-    const y00 = Y0 + spots.y00[j], z00 = Z0 + spots.z00[j];
-    const patch = spots.patches.subarray(j * 400, (j + 1) * 400);
-    if (patch.filter((v) => v > 0).length < 9) continue;
+    if (spots.patches.subarray(j * 400, (j + 1) * 400).filter((v) => v > 0).length < 9) continue;
     for (const key of ["none", "ring"] as const) {
       const ring = key === "ring" ? spots.ring!.subarray(j * 400, (j + 1) * 400) : undefined;
-      const rows = srPatchRows(srPatch(s, y00, z00, [[spot.yPx, spot.zPx, 60]], 0.6), {
-        ...base,
-        s,
-        y00,
-        z00,
-        ybc: YBC,
-        zbc: ZBC,
-        mode: "com",
-        raw: { patch, threshold: 10, noise, ring },
-      });
+      const sr: [number, number, number][] = [[spot.yPx, spot.zPx, 60]];
+      const rows = windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, j, sr, 0.6, { noise, ring });
       errs[key].push(
         Math.min(...rows.map((r) => Math.hypot(r.yCen - spot.yPx, r.zCen - spot.zPx))),
       );
