@@ -53,6 +53,23 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
     () => Promise.resolve(validateSrConfig({ ...plain, refine_split_min_gain: -1 }, "x.json")),
     "refine_split_min_gain",
   );
+  // The re-fit's below-threshold ring: 2 px when absent (both formats), 0 = MIDAS's pixels only.
+  assertEquals([json.refine_ring_px, txt.refine_ring_px], [2, 2]);
+  assertEquals(validateSrConfig({ ...plain, refine_ring_px: 0 }, "x.json").refine_ring_px, 0);
+  const dir = await Deno.makeTempDir();
+  try {
+    const withRing = `${await Deno.readTextFile(EXAMPLE_TXT)}\nrefine_ring_px 1\n`;
+    await Deno.writeTextFile(`${dir}/ring.txt`, withRing);
+    assertEquals((await loadSrConfig(`${dir}/ring.txt`)).refine_ring_px, 1, ".txt value");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  for (const bad of [-1, 1.5]) {
+    await assertRejects(
+      () => Promise.resolve(validateSrConfig({ ...plain, refine_ring_px: bad }, "x.json")),
+      "refine_ring_px",
+    );
+  }
 });
 
 Deno.test("config errors name the file and every missing or bad key", async () => {
