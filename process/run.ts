@@ -352,6 +352,11 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
     // BIC in the raw re-fit needs the frame's noise (measured per frame, as the noise rule does).
     const bic = refine && o.srfac > 1 && refineUsesBic(cfg);
     const split = bic ? refineSplits(cfg) : undefined;
+    // The re-fit's below-threshold ring, in px (0 = none: srfac 1 or `refine_ring_px 0`). The
+    // noise rule's 3×3-box test keeps spots whose few pixels over the threshold do not localize
+    // them, so it runs only where the ring re-fit does: with MIDAS's fit (srfac 1) those spots'
+    // peaks land 1.5–3 px off and count as spurious (issue #12).
+    const ringPx = s.cascade && refine ? cfg.refine_ring_px : 0;
     const la = o.srfac > 1 ? levelArgs(cfg, o.srfac) : null;
     if (la && (la.gaussSigma > 0 || la.medianSize > 1)) {
       log.warn(
@@ -484,18 +489,14 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
             noise = nm.sigma > 0 ? nm : null;
           }
           const fitNoise = bic && noise ? countVarianceModel(noise) : undefined;
-          // The noise rule (fitting/noise_filter.ts). Its 3×3-box test keeps spots whose few
-          // pixels over the threshold do not localize them: only where the re-fit also fits the
-          // pixels under it (`refine_ring_px`). Without the ring (srfac 1: MIDAS's fit), those
-          // spots' peaks land 1.5–3 px off and count as spurious (issue #12).
+          // The noise rule (fitting/noise_filter.ts), with the 3×3-box test where ringPx > 0.
           const nm = noise;
-          const boxTest = !!s.cascade && refine && cfg.refine_ring_px > 0;
           const realSpot = nm
             ? (values: Float64Array, threshold: number, pixels: Int32Array) =>
               isRealSpot(
                 values,
                 { noise: nm, threshold },
-                boxTest ? () => boxSignificance(corrected, nY, nZ, pixels, nm) : undefined,
+                ringPx > 0 ? () => boxSignificance(corrected, nY, nZ, pixels, nm) : undefined,
               )
             : undefined;
           if (o.saveFrameGoodCoords) {
@@ -535,10 +536,10 @@ export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
               maxNrPx: params.MaxNrPx,
               upperBoundThreshold: params.UpperBoundThreshold,
               prominence: o.noiseRule && noise ? { noise } : undefined,
-              ring: refine && cfg.refine_ring_px > 0
+              ring: ringPx > 0
                 ? {
                   frame: corrected,
-                  px: cfg.refine_ring_px,
+                  px: ringPx,
                   maxPeak: noise ? noise.mean + RING_MAX_SNR * noise.sigma : undefined,
                 }
                 : undefined,

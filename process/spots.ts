@@ -238,9 +238,9 @@ export function extractSpotPatches(
 }
 
 /**
- * Per `wanted` patch, `value(j, row, col)` at each pixel that is 0 in the patch (not the component's) and
- * within `px` (Chebyshev) of one that is; NaN elsewhere. Patches lie on the detector, so every
- * (row, col) inside one is a detector pixel.
+ * Per `wanted` patch, `value(j, row, col)` at each pixel that is 0 in the patch (not the
+ * component's) and within `px` (Chebyshev) of one that is; NaN elsewhere. Patches lie on the
+ * detector, so every (row, col) inside one is a detector pixel.
  */
 function ringValues(
   patches: Float64Array,
