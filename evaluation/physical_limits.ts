@@ -21,7 +21,7 @@
  * @module
  */
 import type { TruthRow } from "../synthesis/truth.ts";
-import type { NoiseModel } from "../synthesis/noise_model.ts";
+import { type NoiseModel, pixelVariance } from "../synthesis/noise_model.ts";
 import { spotCrlb } from "./crlb.ts";
 import { truthByFrame } from "./matching.ts";
 import type { Evaluation } from "./metrics.ts";
@@ -80,6 +80,29 @@ export interface PairCell {
   resolved: number[];
 }
 
+/**
+ * One close pair with every verdict on it: which pairs a run misses that the oracle resolves is
+ * what a change to the splitting should be judged on, pair by pair.
+ */
+export interface PairDetail {
+  frame: number;
+  /** Truth rows of the two spots (a < b). */
+  a: number;
+  b: number;
+  separationPx: number;
+  /** Brighter height over the fainter in this frame. */
+  ratio: number;
+  /** SNR of each spot in this frame (NaN when saturated). */
+  snrA: number;
+  snrB: number;
+  /** Per run: resolved by the 0.5 px rule. */
+  resolved: boolean[];
+  /** The oracles' verdicts and the shape-fitted one's Δχ² over one spot (undefined: not run). */
+  oracle?: boolean;
+  oracleShapeFitted?: boolean;
+  deltaChi2?: number;
+}
+
 /** Everything the report shows about the physical limits. */
 export interface PhysicalLimits {
   noise: NoiseModel;
@@ -89,6 +112,8 @@ export interface PhysicalLimits {
   pairs: PairCell[];
   /** Pairs left out of the oracle (a saturated spot, or no frame). */
   pairsWithoutOracle: number;
+  /** Every pair of the table, one by one. */
+  pairList: PairDetail[];
 }
 
 /** Inputs of {@link physicalLimits}. */
@@ -202,16 +227,33 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
   );
   const present = truthByFrame(truth);
   let without = 0;
+  // The SNR crlb.ts reports: height over the background's σ.
+  const sigmaBg = Math.sqrt(pixelVariance(noise.background, noise));
+  const spotSnr = (s: { height: number }) => s.height / sigmaBg;
+  const pairList: PairDetail[] = [];
   for (const p of evaluations[0].pairs) {
     const A = spotInFrame(rows[p.a], p.frame, scan), B = spotInFrame(rows[p.b], p.frame, scan);
     const hi = Math.max(A.height, B.height), lo = Math.min(A.height, B.height);
-    const sb = binOf(se, p.separationPx), rb = binOf(re, lo > 0 ? hi / lo : Infinity);
+    const ratio = lo > 0 ? hi / lo : Infinity;
+    const sb = binOf(se, p.separationPx), rb = binOf(re, ratio);
     if (sb < 0 || rb < 0) continue;
     const cell = cells[sb * (re.length - 1) + rb];
     cell.n++;
-    verdicts.forEach((v, k) => {
-      if (v.get(`${p.a}:${p.b}:${p.frame}`)) cell.resolved[k]++;
+    const resolved = verdicts.map((v) => v.get(`${p.a}:${p.b}:${p.frame}`) === true);
+    resolved.forEach((r, k) => {
+      if (r) cell.resolved[k]++;
     });
+    const detail: PairDetail = {
+      frame: p.frame,
+      a: p.a,
+      b: p.b,
+      separationPx: p.separationPx,
+      ratio,
+      snrA: A.saturated ? NaN : spotSnr(A),
+      snrB: B.saturated ? NaN : spotSnr(B),
+      resolved,
+    };
+    pairList.push(detail);
     if (!inp.frame) continue;
     const image = inp.frame(p.frame);
     if (!image || A.saturated || B.saturated || !inp.nY || !inp.nZ) {
@@ -238,10 +280,13 @@ export function physicalLimits(inp: PhysicalLimitsInput): PhysicalLimits {
     };
     const rule = { resolvePx: evaluations[0].metrics.options.pairResolvePx };
     cell.nOracle++;
-    if (oracleFitPair(pair, rule).resolved) cell.oracle++;
+    detail.oracle = oracleFitPair(pair, rule).resolved;
+    if (detail.oracle) cell.oracle++;
     const fitted = oracleFitPairShapeFitted(pair, rule);
+    detail.oracleShapeFitted = fitted.resolved;
+    detail.deltaChi2 = fitted.deltaChi2;
     if (fitted.resolved) cell.oracleShapeFitted++;
     if (fitted.resolved && fitted.deltaChi2! >= PAIR_DETECTION_CHI2) cell.oracleDetectable++;
   }
-  return { noise, bins, bySnr, pairs: cells, pairsWithoutOracle: without };
+  return { noise, bins, bySnr, pairs: cells, pairsWithoutOracle: without, pairList };
 }

@@ -249,7 +249,8 @@ export function formatReport(opts: {
 export interface ReportMetrics {
   title: string;
   runs: ReportRun[];
-  limits?: PhysicalLimits;
+  /** Without the pair list, which goes to `pairs.tsv`. */
+  limits?: Omit<PhysicalLimits, "pairList">;
 }
 
 const edge = (x: number) => (Number.isFinite(x) ? String(x) : "∞");
@@ -318,9 +319,79 @@ export function formatLimits(l: PhysicalLimits, labels: readonly string[]): stri
   return lines;
 }
 
-/** Writes `<dir>/metrics.json` for {@link readReportMetrics} (evaluate and compare reports). */
-export async function writeReportMetrics(dir: string, m: ReportMetrics): Promise<void> {
-  await Deno.writeTextFile(`${dir}/metrics.json`, JSON.stringify(m, null, 2) + "\n");
+/**
+ * `pairs.tsv`: every close pair of the limits' table, one per line, with each run's verdict and
+ * the oracles' (1 / 0, empty where not run), so a run's misses can be looked at pair by pair.
+ * Spots are truth-table rows (0-based, as `a`/`b` of metrics.json's pairs).
+ *
+ * @example
+ * ```ts
+ * import { formatPairTable } from "./report.ts";
+ * formatPairTable([], ["SR x8"]).split("\n")[0].split("\t").length; // 12
+ * ```
+ */
+export function formatPairTable(
+  pairs: PhysicalLimits["pairList"],
+  labels: readonly string[],
+): string {
+  const flag = (b: boolean | undefined) => (b === undefined ? "" : b ? "1" : "0");
+  const num = (x: number | undefined, d: number) =>
+    x === undefined || Number.isNaN(x) ? "" : Number.isFinite(x) ? x.toFixed(d) : "inf";
+  const head = [
+    "frame",
+    "a",
+    "b",
+    "separationPx",
+    "ratio",
+    "snrA",
+    "snrB",
+    ...labels.map((l) => `resolved:${l}`),
+    "oracle",
+    "oracleShapeFitted",
+    "deltaChi2",
+    "detectable",
+  ];
+  const rows = pairs.map((p) =>
+    [
+      p.frame,
+      p.a,
+      p.b,
+      num(p.separationPx, 3),
+      num(p.ratio, 2),
+      num(p.snrA, 1),
+      num(p.snrB, 1),
+      ...p.resolved.map(flag),
+      flag(p.oracle),
+      flag(p.oracleShapeFitted),
+      num(p.deltaChi2, 1),
+      flag(
+        p.oracleShapeFitted === undefined
+          ? undefined
+          : p.oracleShapeFitted && p.deltaChi2! >= PAIR_DETECTION_CHI2,
+      ),
+    ].join("\t")
+  );
+  return [head.join("\t"), ...rows].join("\n") + "\n";
+}
+
+/**
+ * Writes `<dir>/metrics.json` for {@link readReportMetrics} (evaluate and compare reports), and
+ * the limits' pair list as `<dir>/pairs.tsv` ({@link formatPairTable}) rather than in the JSON.
+ */
+export async function writeReportMetrics(
+  dir: string,
+  m: ReportMetrics & { limits?: PhysicalLimits },
+): Promise<void> {
+  let json: ReportMetrics = m;
+  if (m.limits) {
+    const { pairList, ...limits } = m.limits;
+    await Deno.writeTextFile(
+      `${dir}/pairs.tsv`,
+      formatPairTable(pairList, m.runs.map((r) => r.label)),
+    );
+    json = { ...m, limits };
+  }
+  await Deno.writeTextFile(`${dir}/metrics.json`, JSON.stringify(json, null, 2) + "\n");
 }
 
 /** Reads a report folder's `metrics.json`; errors name the file and the field. */

@@ -229,6 +229,28 @@ Deno.test("evaluate reports the physical limits (CRLB by SNR, pairs vs the oracl
     for (const c of pairs) assert(c.oracleDetectable <= c.oracleShapeFitted, JSON.stringify(c));
     assert(pairs.some((c: { oracleDetectable: number }) => c.oracleDetectable > 0), "detectable");
     assert(md.includes("| detectable |"), "the pair table's detectable column");
+    // pairs.tsv lists the same pairs one by one (metrics.json keeps only the table).
+    assertEquals(limits.pairList, undefined);
+    const [head, ...lines] = (await Deno.readTextFile(`${dir}/out/report/pairs.tsv`)).trim()
+      .split("\n").map((l) => l.split("\t"));
+    const col = (name: string) => head.indexOf(name);
+    assertEquals(lines.length, pairs.reduce((a: number, c: { n: number }) => a + c.n, 0));
+    assert(lines.every((l) => l[col("resolved:near-truth")] === "1"), "every pair resolved");
+    const oracleOf = (name: string) => lines.filter((l) => l[col(name)] === "1").length;
+    assertEquals(
+      oracleOf("oracle"),
+      pairs.reduce((a: number, c: { oracle: number }) => a + c.oracle, 0),
+    );
+    assertEquals(
+      oracleOf("detectable"),
+      pairs.reduce((a: number, c: { oracleDetectable: number }) => a + c.oracleDetectable, 0),
+    );
+    for (const l of lines) {
+      assert(Number(l[col("ratio")]) >= 1 && Number(l[col("snrA")]) > 0, l.join(" "));
+      const a = Number(l[col("a")]), b = Number(l[col("b")]);
+      const sep = Math.hypot(truth.y[a] - truth.y[b], truth.z[a] - truth.z[b]);
+      assertClose(Number(l[col("separationPx")]), sep, 1e-3);
+    }
     // 0.05 px errors against bounds of a few hundredths to tenths: efficiency is finite, and
     // bright spots (small bounds) sit above faint ones.
     const bins = limits.bySnr[0].filter((b: { nIsolated: number }) => b.nIsolated > 0);
