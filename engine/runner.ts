@@ -315,10 +315,13 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
     for (const t of node.publish ?? []) {
       const src = t.from ? join(outs[t.port].path, t.from) : outs[t.port].path;
       const what = `'${t.port}${t.from ? `/${t.from}` : ""}'`;
-      if (await insideDir(t.to, store.root)) {
-        // A scan that is itself a store object (e.g. `out/simulate/scan`): never written into.
-        const msg =
-          `not published to ${t.to}: it lies inside the store, whose objects never change`;
+      const object = await insideDir(t.to, store.root) ? store.root : await storeObjectOf(t.to);
+      if (object) {
+        // A scan that is itself a store object (e.g. `out/simulate/scan`, of this store or
+        // another): never written into.
+        const msg = `not published to ${t.to}: it lies inside the store${
+          object === store.root ? "" : ` object ${object}`
+        }, whose objects never change`;
         if (t.soft) {
           emit({ type: "step-log", stepId: node.id, level: "warn", msg });
           continue;
@@ -578,6 +581,13 @@ export async function runWorkflow(wf: Workflow, opts: EngineOptions): Promise<Ru
 
 /** Whether `path` (existing or not) lies inside `dir`, following symbolic links. */
 async function insideDir(path: string, dir: string): Promise<boolean> {
+  const real = await realPathOf(path);
+  const root = await Deno.realPath(dir).catch(() => resolve(dir));
+  return !relative(root, real).startsWith("..");
+}
+
+/** `path` with every existing ancestor's links resolved (the path need not exist yet). */
+async function realPathOf(path: string): Promise<string> {
   let p = resolve(path);
   const rest: string[] = [];
   while (true) {
@@ -591,9 +601,24 @@ async function insideDir(path: string, dir: string): Promise<boolean> {
       p = up;
     }
   }
-  const real = join(p, ...rest);
-  const root = await Deno.realPath(dir).catch(() => resolve(dir));
-  return !relative(root, real).startsWith("..");
+  return join(p, ...rest);
+}
+
+/**
+ * The committed store object (`…/objects/<key>` holding a manifest.json) that `path` lies in,
+ * of any store, or undefined: a scan simulated by another store's run must not be written into
+ * either.
+ */
+async function storeObjectOf(path: string): Promise<string | undefined> {
+  for (let p = await realPathOf(path);;) {
+    const up = resolve(p, "..");
+    if (up === p) return undefined;
+    if (basename(up) === "objects") {
+      const manifest = await Deno.stat(join(p, "manifest.json")).catch(() => null);
+      if (manifest?.isFile) return p;
+    }
+    p = up;
+  }
 }
 
 /** Points `<linkDir>/<stepId>` at each step's committed output directory (replaced atomically). */

@@ -317,6 +317,18 @@ steps:
   const bad = await wfIn(dir, text.replace("results/a", join(dir, "store", "objects", "x")));
   r = await runWorkflow(bad, { store, executor });
   assertMatch(r.failed[0].error, /results are committed in the store .*inside the store/);
+  // So is one inside another store's object (a scan simulated there, reached through a link),
+  // and nothing is written into that object.
+  const other = join(dir, "other", "objects", "k1");
+  await Deno.mkdir(join(other, "scan"), { recursive: true });
+  await Deno.writeTextFile(join(other, "manifest.json"), "{}");
+  await Deno.symlink(other, join(dir, "heldout"));
+  r = await runWorkflow(
+    await wfIn(dir, text.replace("results/a", join(dir, "heldout", "scan", "Temp"))),
+    { store, executor },
+  );
+  assertMatch(r.failed[0].error, /inside the store object .*other\/objects\/k1/);
+  assertEquals([...Deno.readDirSync(join(other, "scan"))], []);
   await assertWorkflowError(
     dir,
     text.replace("publish: { out:", "publish: { nope:"),
