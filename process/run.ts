@@ -103,7 +103,9 @@ export interface ProcessOptions {
   saveFrameGoodCoords?: boolean;
   /**
    * Noisy scans: reject pure-noise components (fitting/noise_filter.ts) and, for `srfac 1`, seed
-   * fits only at prominent maxima (fitting/prominent_maxima.ts). Default false (MIDAS behaviour).
+   * fits only at prominent maxima (fitting/prominent_maxima.ts). Default: on for SR (srfac > 1),
+   * whose peaks are judged against the detector's noise anyway; off for srfac 1, which stays
+   * MIDAS's own search (tests/midas_parity_test.ts).
    */
   noiseRule?: boolean;
   /** Inclusive [first, last] frame range, 0-based after SkipFrame; default all. */
@@ -301,7 +303,8 @@ export function shardFrames(
 }
 
 /** Runs the whole job (see module doc). */
-export async function runProcess(o: ProcessOptions): Promise<ProcessSummary> {
+export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> {
+  const o = { ...opts, noiseRule: opts.noiseRule ?? opts.srfac > 1 };
   const log = o.log ?? quiet;
   const t = o.times;
   const clock = () => performance.now();

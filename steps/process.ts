@@ -34,8 +34,11 @@ export const processParams = v.object({
   srfac: v.optional(v.picklist([1, 2, 4, 8]), 1),
   saveSRpatches: v.optional(flag, false),
   saveFrameGoodCoords: v.optional(flag, false),
-  /** Reject pure-noise components before fitting (fitting/noise_filter.ts). */
-  noiseRule: v.optional(v.boolean(), false),
+  /**
+   * Reject pure-noise components before fitting (fitting/noise_filter.ts). Unset: on for SR
+   * (srfac 2/4/8), off for srfac 1 (MIDAS's own search).
+   */
+  noiseRule: v.optional(v.boolean()),
   /** Which `*.MIDAS.zip` of the scan directory (file name; needed when it holds several). */
   zip: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Inclusive [first, last] frame range, 0-based after SkipFrame. */

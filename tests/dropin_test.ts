@@ -69,6 +69,32 @@ for (const srfac of ["1", "8"]) {
   });
 }
 
+Deno.test("process -midasZarrDir DIR -srfac 8 with no other flag applies the noise rule; --noiseRule false turns it off", async () => {
+  // A noisy scan (the simulator's detector noise and dark frames): without the rule, noise
+  // components reach the cascade and come back as peaks.
+  const { scan } = await simulateScan({ mode: "realistic", nDark: 4, nFrames: 2 });
+  const cwd = await Deno.makeTempDir({ prefix: "srm_dropin_" });
+  const peaks = async (...flags: string[]) => {
+    const r = await run(
+      cwd,
+      "process",
+      "-midasZarrDir",
+      scan,
+      "-srfac",
+      "8",
+      "--no-publish",
+      ...flags,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    return await Deno.readFile(join(storePeaks(cwd), "Temp", "AllPeaks_PS.bin"));
+  };
+  const plain = await peaks();
+  assertEquals(plain, await peaks("--noiseRule", "true"), "the default is the noise rule");
+  const off = await peaks("--noiseRule", "false");
+  // AllPeaks_PS.bin: a header, then per frame its peak count and rows; more bytes, more peaks.
+  assert(off.length > plain.length, `without the rule ${off.length} bytes, with ${plain.length}`);
+});
+
 Deno.test("--no-publish leaves DIR untouched", async () => {
   const { scan } = await simulateScan();
   const cwd = await Deno.makeTempDir({ prefix: "srm_dropin_" });
