@@ -185,6 +185,18 @@ export function selectPeakCount(
   };
   const fitOf = (keep: readonly number[], weights?: Float64Array) =>
     tryFit(keep.map((k) => seeds[k]), { weights });
+  /**
+   * The seeds `keep` (a subset of `from`'s, in order) started at `from`'s solution, their bounds
+   * unchanged: a re-fit under new weights or with a peak fewer converges in a few steps.
+   */
+  const warmFit = (keep: readonly number[], from: PeakCountCandidate, weights: Float64Array) =>
+    tryFit(
+      keep.map((k) => {
+        const p = from.fit.peaks[from.kept.indexOf(k)];
+        return { ...seeds[k], start: p, shape: p };
+      }),
+      { weights, bgStart: from.fit.bg },
+    );
   let keep = seeds.map((_, k) => k);
   const first = fitOf(keep);
   if (!first) return null;
@@ -221,13 +233,15 @@ export function selectPeakCount(
   }
   const lnM = Math.log(m);
   const path: PeakCountCandidate[] = [];
-  let fit = fitOf(keep, w);
+  let prev: PeakCountCandidate = { kept: keep, fit: first, score: NaN };
+  let fit = warmFit(keep, prev, w);
   while (fit) {
-    path.push({ kept: keep, fit, score: fit.retVal ** 2 + fit.nParams * lnM });
+    prev = { kept: keep, fit, score: fit.retVal ** 2 + fit.nParams * lnM };
+    path.push(prev);
     if (keep.length === 1) break;
     const drop = weakest(fit);
     keep = keep.filter((_, j) => j !== drop);
-    fit = fitOf(keep, w);
+    fit = warmFit(keep, prev, w);
   }
   if (path.length === 0) return null;
   let best = path.reduce((a, b) => (b.score < a.score ? b : a));

@@ -50,6 +50,12 @@ export interface PeakSeed {
    * earlier fit's shape). Bounds are unchanged.
    */
   shape?: Pick<FittedPeak, "mu" | "sigmaGR" | "sigmaLR" | "sigmaGEta" | "sigmaLEta">;
+  /**
+   * Start the centre and IMax here (clamped into the seed's box) instead of at the seed: a re-fit
+   * of an earlier fit's peaks under other weights or with a peak fewer starts at its solution,
+   * while its bounds stay those of the seed, so no re-fit lets a centre drift further.
+   */
+  start?: Pick<FittedPeak, "r" | "eta" | "iMax">;
 }
 
 /** Options of {@link fitPseudoVoigtRegion}. */
@@ -84,6 +90,8 @@ export interface PvFitOptions {
    * (MIDAS `fit2DPeaks`). Smaller keeps a weak peak of a pair from drifting onto its partner.
    */
   seedBoundPx?: number;
+  /** Start the background here (clamped into [0, threshold]) instead of at threshold/2. */
+  bgStart?: number;
   /**
    * Floor on every width, in px (Eta widths in px of arc); default none (MIDAS's 0.01). A
    * detector pixel integrates its spot, so no spot is narrower than about half a pixel; without
@@ -203,12 +211,14 @@ export function midasInitialGuess(
     const b = 1 + 8 * j;
     const s = seeds[j];
     const sh = s.shape;
+    const st = s.start;
     x0.set(
       sh
         ? [s.value, s.r, seedE[j], sh.mu, sh.sigmaGR, sh.sigmaLR, sh.sigmaGEta, sh.sigmaLEta]
         : [s.value, s.r, seedE[j], 0.5, sR, sR, sE, sE],
       b,
     );
+    if (st) x0.set([st.iMax, st.r, wrapDeg(st.eta - etaRef)], b);
     const bR = seedBoundPx, bE = seedBoundPx * dEta;
     const minR = Math.max(0.01, minSigmaPx), minE = Math.max(0.005, minSigmaPx * dEta);
     lower.set([s.value / 2, s.r - bR, seedE[j] - bE, 0, minR, minR, minE, minE], b);
@@ -250,6 +260,9 @@ export function fitPseudoVoigtRegion(
   opts: PvFitOptions,
 ): RegionFit {
   const guess = midasInitialGuess(px, seeds, opts.threshold, opts.seedBoundPx, opts.minSigmaPx);
+  if (opts.bgStart !== undefined) {
+    guess.x0[0] = Math.min(Math.max(opts.bgStart, guess.lower[0]), guess.upper[0]);
+  }
   const n = px.value.length, np = seeds.length, nPar = 1 + 8 * np;
   const wts = opts.weights;
   if (wts && wts.length !== n) {

@@ -132,6 +132,25 @@ Deno.test("fitPseudoVoigtRegion: MIDAS bounds honoured (centre boxed ±1 px from
   assert(g.upper[3] - g.lower[3] > 0 && g.x0[4] === 0.5, "Eta box and MU start");
 });
 
+Deno.test("fitPseudoVoigtRegion: a start moves where the fit begins, not its box", () => {
+  const rC = 700;
+  const truth = { ...base, u0: rC + 0.3, v0: 10 };
+  const px = renderRegion([truth], rC, 10, 0, 5, 8);
+  const seed = seedAtMax(px);
+  const cold = fitPseudoVoigtRegion(px, [seed], { threshold: 5 });
+  const warm = fitPseudoVoigtRegion(px, [{ ...seed, start: cold.peaks[0], shape: cold.peaks[0] }], {
+    threshold: 5,
+    bgStart: cold.bg,
+  });
+  assertClose(warm.peaks[0].r, cold.peaks[0].r, 1e-4, "the same solution");
+  assert(warm.iterations < cold.iterations, `${warm.iterations} vs ${cold.iterations} iterations`);
+  // A start outside the seed's ±1 px box is clamped into it: the bounds are the seed's.
+  const far = { r: seed.r + 3, eta: seed.eta, iMax: seed.value * 20 };
+  const g = midasInitialGuess(px, [{ ...seed, start: far }], 5);
+  assertClose(g.x0[2], seed.r + 1, 1e-12, "R start on the seed's bound");
+  assertClose(g.x0[1], seed.value * 5, 1e-9, "IMax start on its bound");
+});
+
 Deno.test("fitPseudoVoigtRegion: shape groups tie widths within a group, not across groups", () => {
   // Two spots 8 px apart in Eta with radial widths 0.9 and 1.8 px: one group per spot recovers
   // both; one group for both forces one width on the pair.

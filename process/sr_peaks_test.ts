@@ -108,6 +108,26 @@ Deno.test("SR rows refined on raw counts: positions from the x1 fit; an unneeded
   assertEquals(rows[0].nPeaks, 1);
 });
 
+Deno.test("SR rows refined on raw counts: a component of fewer than 9 pixels gives one row, the brightest", () => {
+  const s = 8;
+  // A faint spot whose thresholded component is 5 pixels; the cascade's ripples show 3 maxima.
+  const raw = { patch: rawPatch(500, 300, [[509.3, 310.65, 9]]), threshold: 5 };
+  const m = raw.patch.filter((v) => v > 0).length;
+  assert(m > 0 && m < 9, `${m} pixels over the threshold`);
+  const sr = srPatch(
+    s,
+    500,
+    300,
+    [[509.4, 310.6, 30], [510.9, 310.7, 20], [509.2, 312.3, 14]],
+    0.5,
+  );
+  assertEquals(srPatchRows(sr, { ...base, s, mode: "com" }).length, 3, "three SR maxima");
+  const rows = srPatchRows(sr, { ...base, s, mode: "com", raw });
+  assertEquals(rows.length, 1);
+  assert(Math.hypot(rows[0].yCen - 509.4, rows[0].zCen - 310.6) < 0.1, "the brightest SR row");
+  assertEquals(rows[0].nPeaks, 1);
+});
+
 Deno.test("SR rows refined on raw counts: a pair 2 px apart that SR separates stays two peaks", () => {
   const s = 8;
   const a: [number, number, number] = [508.2, 310.4, 300],
