@@ -78,7 +78,10 @@ export interface SplitOptions {
   shareShape?: boolean;
   /**
    * Candidates are screened with this many optimizer iterations and only the best
-   * `finalists` are fitted to convergence (defaults 12 and 2).
+   * `finalists` are fitted to convergence (defaults 8 and 2). Screening ranks candidates only:
+   * on 783 regions of two held-out scans, 8 iterations instead of 12 picked the same finalists
+   * everywhere (identical peaks) with 13 % fewer iterations in all; 1 finalist instead of 2
+   * changed 2 regions for 15 % fewer.
    */
   screenIter?: number;
   finalists?: number;
@@ -402,7 +405,7 @@ function splitForward(
       }
     }
     const screened = cands.flatMap((c) => {
-      const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 12);
+      const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 8);
       return fit ? [{ c, score: bic(fit) }] : [];
     }).sort((a, b) => a.score - b.score).slice(0, so.finalists ?? 2);
     let next: PeakCountCandidate | null = null;
