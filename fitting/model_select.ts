@@ -86,6 +86,16 @@ export interface SplitOptions {
   screenIter?: number;
   finalists?: number;
   /**
+   * A finalist is fitted to convergence only when its screened BIC is within this of winning
+   * (at most `current BIC − minGain + finalGate`; default 20). The fit to convergence continues
+   * from the screened solution, and on the 783 regions above the remaining iterations lowered
+   * BIC by a median 0.05 (p99 ≈ 19): most candidates sit at the margin's 3·ln m above the
+   * current fit and cannot win. The gate skipped two thirds of the final fits (−32 % fitting
+   * time with the warm continuation) and changed one region, where it kept one false split
+   * fewer.
+   */
+  finalGate?: number;
+  /**
    * Every peak of a split candidate must stand this many background σ above the background
    * (IMax / √(gain·BG + readσ²); default 3): below that the oracle resolves almost nothing, so
    * a fainter "partner" is noise or the model's mismatch.
@@ -250,11 +260,17 @@ export function selectPeakCount(
   let best = path.reduce((a, b) => (b.score < a.score ? b : a));
   if (o.split) {
     const so = o.split === true ? {} : o.split;
-    const fitWith = (s: readonly PeakSeed[], shapes: readonly number[], maxIter?: number) =>
+    const fitWith = (
+      s: readonly PeakSeed[],
+      shapes: readonly number[],
+      maxIter?: number,
+      bgStart?: number,
+    ) =>
       tryFit(s, {
         weights: w,
         shapeGroups: so.shareShape === false ? undefined : shapes,
         maxIter: maxIter ?? o.maxIter,
+        bgStart,
       });
     best = splitForward(px, w, best, fitWith, lnM, so, o.noise, path);
   }
@@ -324,6 +340,7 @@ function splitForward(
     seeds: readonly PeakSeed[],
     shapes: readonly number[],
     maxIter?: number,
+    bgStart?: number,
   ) => RegionFit | null,
   lnM: number,
   so: SplitOptions,
@@ -404,18 +421,25 @@ function splitForward(
         });
       }
     }
+    const minGain = so.minGain ?? 0, gate = best.score - minGain + (so.finalGate ?? 20);
     const screened = cands.flatMap((c) => {
       const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 8);
-      return fit ? [{ c, score: bic(fit) }] : [];
+      return fit ? [{ c, fit, score: bic(fit) }] : [];
     }).sort((a, b) => a.score - b.score).slice(0, so.finalists ?? 2);
     let next: PeakCountCandidate | null = null;
-    for (const { c } of screened) {
-      const fit = fitWith(c.seeds, c.shapes);
+    for (const { c, fit: screen, score: screenScore } of screened) {
+      if (screenScore > gate) continue;
+      // Continue from the screened solution (same seeds, so the same bounds).
+      const warm = c.seeds.map((s, j) => ({
+        ...s,
+        start: screen.peaks[j],
+        shape: screen.peaks[j],
+      }));
+      const fit = fitWith(warm, c.shapes, undefined, screen.bg);
       if (!fit || implausible(fit, c.from)) continue;
       const score = bic(fit);
       if (!next || score < next.score) next = { kept: c.from, shapes: c.shapes, fit, score };
     }
-    const minGain = so.minGain ?? 0;
     if (!next || !(next.score < best.score - minGain)) break;
     // A split may only beat a parent fit that stopped in a poor local minimum (a flat µ–σL
     // valley): re-fit the parent's peaks started from the split's solution, the new peak

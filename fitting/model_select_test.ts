@@ -102,6 +102,28 @@ Deno.test("model selection (BIC + split): one seed, a pair closer than a width c
   }
 });
 
+Deno.test("model selection (BIC + split): finalists near winning only, same choice as fitting all", () => {
+  const split = (finalGate: number) => ({ finalGate });
+  const a = shape(1507.2, 1006.9, 4000), b = shape(1508.0, 1007.5, 4000); // 1 px, 1:1
+  for (const spots of [[a, b], [a]]) {
+    for (const seed of SEEDS) {
+      const { px, seedAt } = region(spots, seed);
+      const o = { threshold: 10, noise, minSigmaPx: 0.5 };
+      const every = selectPeakCount(px, [seedAt(a.yPx, a.zPx)], { ...o, split: split(Infinity) })!;
+      const gated = fromOneSeed(px, seedAt(a.yPx, a.zPx))!;
+      const none = selectPeakCount(px, [seedAt(a.yPx, a.zPx)], { ...o, split: split(-Infinity) })!;
+      assert(every.kept.length === spots.length, `${spots.length} spots, seed ${seed}: every`);
+      assert(gated.kept.length === every.kept.length, `${spots.length} spots, seed ${seed}`);
+      gated.fit.peaks.forEach((p, j) => {
+        const q = every.fit.peaks[j];
+        assert(Math.hypot(p.r - q.r, p.r * (p.eta - q.eta) * Math.PI / 180) < 1e-3, "same peaks");
+      });
+      // With no finalist fitted, no split can be kept: the gate is what decides.
+      assert(none.kept.length === 1, `seed ${seed}: ${none.kept.length} peaks without finals`);
+    }
+  }
+});
+
 Deno.test("model selection (BIC + split): a noisy single spot stays one peak", () => {
   for (const iMax of [150, 2000, 20000]) {
     const a = shape(1507.2, 1006.9, iMax);
