@@ -95,13 +95,12 @@ export const srConfigSchema = v.pipe(
      */
     refine_split_min_gain: v.optional(v.pipe(num, v.minValue(0)), 10),
     /**
-     * srmidas extension: the split search runs only on fits whose χ² is at least this many σ
-     * above its expectation (fitting/model_select.ts `minMisfitZ`). Absent = −1: of 844 split
-     * rounds in 783 regions of issue #12's two held-out scans, the 390 below −1 kept no split
-     * (the ones between −1 and 0 kept 5), and they are half the search's cost (bench/RESULTS.md).
-     * A large negative value (−1e9) searches every fit.
+     * srmidas extension, a speed knob: the split search runs only on fits whose χ² is at least
+     * this many σ above its expectation (fitting/model_select.ts `minMisfitZ`). −2 cut the
+     * fitting time by a quarter and lost 1 of 52 resolved pairs on issue #12's held-out scan
+     * (bench/RESULTS.md). Absent = every fit is searched.
      */
-    refine_split_min_misfit_z: v.optional(num, -1),
+    refine_split_min_misfit_z: v.optional(num),
     /**
      * srmidas extension: the raw re-fit also fits the below-threshold pixels within this many px
      * of the component (process/spots.ts `ring`); 0 = only the pixels over the threshold, as
@@ -169,7 +168,8 @@ export function refineUsesBic(c: SrConfig): boolean {
  */
 export function refineSplits(c: SrConfig): SplitOptions | undefined {
   if (!refineUsesBic(c) || !YES.has(c.refine_split)) return undefined;
-  return { minGain: c.refine_split_min_gain, minMisfitZ: c.refine_split_min_misfit_z };
+  const z = c.refine_split_min_misfit_z;
+  return { minGain: c.refine_split_min_gain, ...(z === undefined ? {} : { minMisfitZ: z }) };
 }
 
 /** Keys sr-midas's own JSON configs carry that mean nothing to the code (§10.7), at any level. */

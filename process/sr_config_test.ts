@@ -38,11 +38,8 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
     "refine_on_raw: expected yes/no",
   );
   // The BIC re-fit's split search: on by default with BIC, off with the F-test or "no".
-  assertEquals(refineSplits(json), { minGain: 10, minMisfitZ: -1 });
-  assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), {
-    minGain: 25,
-    minMisfitZ: -1,
-  });
+  assertEquals(refineSplits(json), { minGain: 10 });
+  assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25 });
   assertEquals(refineSplits({ ...json, refine_split_min_misfit_z: -2 }), {
     minGain: 10,
     minMisfitZ: -2,
