@@ -110,6 +110,13 @@ export interface SplitOptions {
    */
   maxRatio?: number;
   /**
+   * `maxRatio` binds only within this distance (px) of the seed's brightest peak (default 4):
+   * a wing misfit sits on the spot, while a faint peak farther out is another spot on the
+   * bright one's wing (a shoulder with no summit of its own, which only the fit's residual
+   * finds).
+   */
+  ratioRadiusPx?: number;
+  /**
    * Try all four split directions (radial, azimuthal, diagonals) instead of the one axis along
    * which the fit's weighted residual is most spread (default false: 4× fewer fits).
    */
@@ -348,24 +355,27 @@ function splitForward(
   path: PeakCountCandidate[],
 ): PeakCountCandidate {
   const maxPeaks = so.maxPeaks ?? 5, h = so.halfSepPx ?? 0.45, nTried = so.peaksTried ?? 2;
-  const minSnr = so.minSnr ?? 3, maxRatio = so.maxRatio ?? 12;
+  const minSnr = so.minSnr ?? 3, maxRatio = so.maxRatio ?? 12, ratioR = so.ratioRadiusPx ?? 4;
   const seedOf = (p: FittedPeak, dR = 0, dArc = 0, scale = 1): PeakSeed => ({
     r: p.r + dR,
     eta: p.eta + RAD2DEG * dArc / Math.max(p.r, 1),
     value: p.iMax * scale,
   });
   const bic = (fit: RegionFit) => fit.retVal ** 2 + fit.nParams * lnM;
-  // Too faint to be a spot, or too much fainter than a peak of the same seed.
+  // Too faint to be a spot, or too much fainter than a nearby peak of the same seed.
   const implausible = (fit: RegionFit, seedOfPeak: readonly number[]) => {
     const sigma = Math.sqrt(noise.gain * Math.max(fit.bg, 0) + noise.readSigma ** 2);
-    const brightest = new Map<number, number>();
+    const brightest = new Map<number, FittedPeak>();
     fit.peaks.forEach((p, j) => {
-      const k = seedOfPeak[j];
-      brightest.set(k, Math.max(brightest.get(k) ?? 0, p.iMax));
+      const b = brightest.get(seedOfPeak[j]);
+      if (!b || p.iMax > b.iMax) brightest.set(seedOfPeak[j], p);
     });
-    return fit.peaks.some((p, j) =>
-      p.iMax < minSnr * sigma || p.iMax * maxRatio < brightest.get(seedOfPeak[j])!
-    );
+    return fit.peaks.some((p, j) => {
+      if (p.iMax < minSnr * sigma) return true;
+      const b = brightest.get(seedOfPeak[j])!;
+      return p.iMax * maxRatio < b.iMax &&
+        Math.hypot(p.r - b.r, p.r * wrapDeg(p.eta - b.eta) / RAD2DEG) < ratioR;
+    });
   };
   const minMisfitZ = so.minMisfitZ ?? -Infinity, m = px.value.length;
   let best = start;

@@ -124,6 +124,34 @@ Deno.test("model selection (BIC + split): finalists near winning only, same choi
   }
 });
 
+Deno.test("model selection (BIC + split): a faint spot on a bright one's wing, far out, is kept", () => {
+  // 25:1, 5 px apart: no summit of its own, so no seed; the residual partner finds it. The ratio
+  // rule that keeps a bright spot's wing misfit from passing as a partner binds only within 4 px.
+  const a = shape(1505.0, 1005.0, 20000), b = shape(1509.0, 1008.0, 800);
+  for (const seed of SEEDS) {
+    const { px, seedAt } = region([a, b], seed);
+    const o = { threshold: 10, noise, minSigmaPx: 0.5 };
+    // The split margin `process` uses (SR config `refine_split_min_gain`).
+    const c = selectPeakCount(px, [seedAt(a.yPx, a.zPx)], { ...o, split: { minGain: 10 } })!;
+    assert(c.kept.length === 2, `seed ${seed}: ${c.kept.length} peaks`);
+    const [tr, te] = pixelREta(b.yPx, b.zPx, YBC, ZBC);
+    const d = Math.min(
+      ...c.fit.peaks.map((p) => Math.hypot(p.r - tr, p.r * (p.eta - te) * Math.PI / 180)),
+    );
+    assert(d < 0.5, `seed ${seed}: the faint spot's peak is ${d.toFixed(2)} px off`);
+    // With the ratio rule everywhere the true partner is refused, and the search settles on a
+    // twin split whose fainter half sits between the two spots.
+    const everywhere = selectPeakCount(px, [seedAt(a.yPx, a.zPx)], {
+      ...o,
+      split: { minGain: 10, ratioRadiusPx: Infinity },
+    })!;
+    const dOld = Math.min(
+      ...everywhere.fit.peaks.map((p) => Math.hypot(p.r - tr, p.r * (p.eta - te) * Math.PI / 180)),
+    );
+    assert(dOld > 1, `seed ${seed}: without the radius the faint spot's peak is ${dOld} px off`);
+  }
+});
+
 Deno.test("model selection (BIC + split): a noisy single spot stays one peak", () => {
   for (const iMax of [150, 2000, 20000]) {
     const a = shape(1507.2, 1006.9, iMax);
