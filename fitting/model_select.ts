@@ -47,7 +47,7 @@ export interface PeakCountOptions extends Omit<PvFitOptions, "weights"> {
   minF?: number;
   /**
    * BIC path only: after backward elimination, also try **adding** peaks — each fitted peak
-   * split in two, and a partner at the largest weighted residual — and keep a split while BIC
+   * split in two, and a partner where the residual most looks like a spot — and keep a split while BIC
    * falls (see {@link splitForward}). Seeds can only say where peaks may be; two peaks closer
    * than a peak width leave one maximum on any smooth image, so the second seed has to come
    * from the fit itself.
@@ -329,11 +329,74 @@ export function splitAxis(
 }
 
 /**
+ * A Gaussian spot's matched filter over a region's pixels under fixed weights `w` (1/σ per
+ * pixel): per pixel i its neighbours j within 3σ (in (R, arc) px), their kernel values gᵢⱼ, and
+ * `Σⱼ gᵢⱼ²·wⱼ²`. The weights stay fixed through a model selection, so this is built once.
+ */
+export interface SpotFilter {
+  /** Pixel i's neighbours are `nbr[start[i] … start[i + 1])`, their kernel values in `g`. */
+  start: Int32Array;
+  nbr: Int32Array;
+  g: Float64Array;
+  den: Float64Array;
+}
+
+/** {@link SpotFilter} of a spot of width `sigmaPx` (default 1 px, the spots' typical σ). */
+export function spotFilter(px: RegionPixels, w: ArrayLike<number>, sigmaPx = 1): SpotFilter {
+  const m = px.value.length, eta0 = px.eta[0], arc = new Float64Array(m);
+  for (let j = 0; j < m; j++) arc[j] = px.r[j] * wrapDeg(px.eta[j] - eta0) / RAD2DEG;
+  const cut2 = 9 * sigmaPx * sigmaPx, k = -0.5 / (sigmaPx * sigmaPx);
+  const start = new Int32Array(m + 1), nbr: number[] = [], g: number[] = [];
+  const den = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const dr = px.r[j] - px.r[i], da = arc[j] - arc[i], d2 = dr * dr + da * da;
+      if (d2 > cut2) continue;
+      const gij = Math.exp(k * d2);
+      nbr.push(j);
+      g.push(gij);
+      den[i] += gij * gij * w[j] * w[j];
+    }
+    start[i + 1] = nbr.length;
+  }
+  return { start, nbr: Int32Array.from(nbr), g: Float64Array.from(g), den };
+}
+
+/**
+ * Where one more spot would best explain a fit's residual: the pixel that maximizes the matched
+ * filter of a spot ({@link spotFilter}) on the weighted residual,
+ * `S(i) = Σⱼ gᵢⱼ·(vⱼ − μⱼ)·wⱼ² / √(Σⱼ gᵢⱼ²·wⱼ²)` (the spot's SNR there), with the spot's
+ * least-squares height `Σⱼ gᵢⱼ·(vⱼ − μⱼ)·wⱼ² / Σⱼ gᵢⱼ²·wⱼ²`. A faint spot spreads its excess over
+ * a dozen pixels of 2–3 σ each, while the single largest weighted residual is as often one noisy
+ * pixel. Null when no pixel has a positive height.
+ */
+export function residualPeak(
+  px: RegionPixels,
+  mu: ArrayLike<number>,
+  w: ArrayLike<number>,
+  filter: SpotFilter = spotFilter(px, w),
+): { index: number; height: number; snr: number } | null {
+  const m = mu.length, q = new Float64Array(m);
+  for (let j = 0; j < m; j++) q[j] = (px.value[j] - mu[j]) * w[j] * w[j];
+  const { start, nbr, g, den } = filter;
+  let best: { index: number; height: number; snr: number } | null = null;
+  for (let i = 0; i < m; i++) {
+    if (q[i] <= 0 || den[i] <= 0) continue;
+    let num = 0;
+    for (let n = start[i]; n < start[i + 1]; n++) num += g[n] * q[nbr[n]];
+    if (num <= 0) continue;
+    const snr = num / Math.sqrt(den[i]);
+    if (!best || snr > best.snr) best = { index: i, height: num / den[i], snr };
+  }
+  return best;
+}
+
+/**
  * Forward steps after backward elimination: for the brightest peaks of the current fit, try it
  * as two peaks — split symmetrically (equal halves ±`halfSepPx`) and asymmetrically (a strong
  * peak nearly in place and a weak partner 2×`halfSepPx` away, both sides) along its
- * {@link splitAxis} (or all four directions) — and try one more peak at the largest weighted
- * residual. Every candidate is screened with a few iterations under the same weights; the best
+ * {@link splitAxis} (or all four directions) — and try one more peak where the residual most
+ * looks like a spot ({@link residualPeak}). Every candidate is screened with a few iterations under the same weights; the best
  * few are fitted to convergence, implausible ones (too faint, or too much fainter than their
  * sibling) dropped, and the least BIC kept while it beats the current fit by `minGain`.
  * Candidates record, per fitted peak, the seed it descends from (a split repeats its parent's).
@@ -377,7 +440,7 @@ function splitForward(
     });
   };
   const minMisfitZ = so.minMisfitZ ?? -Infinity, m = px.value.length;
-  let best = start;
+  let best = start, filter: SpotFilter | undefined;
   while (best.fit.peaks.length < maxPeaks && misfitZ(best.fit, m) >= minMisfitZ) {
     const peaks = best.fit.peaks, from = best.kept, shapes = best.shapes ?? best.kept;
     const cands: { seeds: PeakSeed[]; from: number[]; shapes: number[] }[] = [];
@@ -408,22 +471,19 @@ function splitForward(
         }
       }
     }
-    let iRes = 0;
-    for (let i = 1; i < mu.length; i++) {
-      if ((px.value[i] - mu[i]) * w[i] > (px.value[iRes] - mu[iRes]) * w[iRes]) iRes = i;
-    }
-    const resid = px.value[iRes] - mu[iRes];
-    if (resid > 0) {
+    const res = residualPeak(px, mu, w, filter ??= spotFilter(px, w));
+    if (res) {
       let near = 0, dBest = Infinity;
       peaks.forEach((p, j) => {
-        const d = (p.r - px.r[iRes]) ** 2 + (p.r * wrapDeg(p.eta - px.eta[iRes]) / RAD2DEG) ** 2;
+        const d = (p.r - px.r[res.index]) ** 2 +
+          (p.r * wrapDeg(p.eta - px.eta[res.index]) / RAD2DEG) ** 2;
         if (d < dBest) [dBest, near] = [d, j];
       });
       if (so.splittable?.(from[near]) ?? true) {
         cands.push({
           seeds: [
             ...peaks.map((p) => seedOf(p)),
-            { r: px.r[iRes], eta: px.eta[iRes], value: resid },
+            { r: px.r[res.index], eta: px.eta[res.index], value: res.height },
           ],
           from: [...from, from[near]],
           shapes: [...shapes, Math.max(...shapes) + 1],

@@ -2,7 +2,7 @@ import { assert } from "../geometry/_assert.ts";
 import { addPatch, integratedSpotPatch, type SpotShape, spotShapeAt } from "../synthesis/render.ts";
 import { poisson, Rng } from "../synthesis/noise.ts";
 import { pixelREta } from "./native_search.ts";
-import { misfitZ, selectPeakCount } from "./model_select.ts";
+import { misfitZ, residualPeak, selectPeakCount } from "./model_select.ts";
 import type { PeakSeed } from "./pv_fit.ts";
 
 const N = 15, Y0 = 1500, Z0 = 1000, YBC = 1022, ZBC = 1022, BG = 2, READ = 4;
@@ -245,4 +245,24 @@ Deno.test("model selection (BIC + split): the search runs only on fits that misf
     const always = selectPeakCount(pair.px, [s], { ...one, split: { minMisfitZ: z - 1 } });
     assert(always?.kept.length === 2, `seed ${seed}: ${always?.kept.length} peaks below the line`);
   }
+});
+
+Deno.test("residualPeak: a faint spot's spread excess beats one hotter pixel", () => {
+  // The model is flat background; the data hold a faint spot (peak 30 counts, ≈ 7σ) and one
+  // pixel 45 counts high. The single largest weighted residual is the hot pixel; the matched
+  // filter finds the spot, with about its height.
+  const spot = shape(1504.0, 1004.0, 30);
+  const { px } = region([spot], 1);
+  const hot = 11 * N + 11;
+  px.value[hot] = BG + 45;
+  const mu = new Float64Array(px.value.length).fill(BG);
+  const w = new Float64Array(px.value.length).fill(1 / Math.sqrt(BG + noise.readSigma ** 2));
+  let iMax = 0;
+  for (let i = 1; i < mu.length; i++) if (px.value[i] > px.value[iMax]) iMax = i;
+  assert(iMax === hot, "the hot pixel is the largest residual");
+  const res = residualPeak(px, mu, w)!;
+  const [tr, te] = pixelREta(spot.yPx, spot.zPx, YBC, ZBC);
+  const d = Math.hypot(px.r[res.index] - tr, tr * (px.eta[res.index] - te) * Math.PI / 180);
+  assert(d < 1, `the filter's pixel is ${d.toFixed(2)} px from the spot`);
+  assert(res.height > 10 && res.height < 45, `height ${res.height.toFixed(1)}`);
 });
