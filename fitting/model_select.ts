@@ -498,8 +498,10 @@ function splitForward(
     let next: PeakCountCandidate | null = null;
     for (const { c, fit: screen, score: screenScore } of screened) {
       if (screenScore > gate) continue;
-      // Continue from the screened solution (same seeds, so the same bounds).
-      const warm = c.seeds.map((s, j) => startedAt(s, screen.peaks[j]));
+      // Continue from the screened solution, its bounds (±1 px, IMax ½–5×) re-centred there: a
+      // partner seeded 0.9 px out of the one-peak fit, which sits between the spots, stopped at
+      // its bound short of a 2.5–3 px partner (offline pair bench: 252 → 265 of 360 pairs).
+      const warm = c.seeds.map((_, j) => startedAt(seedOf(screen.peaks[j]), screen.peaks[j]));
       const fit = fitWith(warm, c.shapes, undefined, screen.bg);
       if (!fit || implausible(fit, c.from)) continue;
       const score = bic(fit);
