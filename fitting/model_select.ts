@@ -207,15 +207,46 @@ export function selectPeakCount(
   };
   const fitOf = (keep: readonly number[], weights?: Float64Array) =>
     tryFit(keep.map((k) => seeds[k]), { weights });
+  /** Each seed's box (its `seedBoundPx` bounds): its own, until {@link fewerFit} moves it. */
+  const near = [...seeds];
   /**
-   * The seeds `keep` (a subset of `from`'s, in order) started at `from`'s solution, their bounds
-   * unchanged: a re-fit under new weights or with a peak fewer converges in a few steps.
+   * The seeds `keep` (a subset of `from`'s, in order) started at `from`'s solution in their
+   * boxes: a re-fit under new weights or with a peak fewer converges in a few steps.
    */
   const warmFit = (keep: readonly number[], from: PeakCountCandidate, weights: Float64Array) =>
     tryFit(
-      keep.map((k) => startedAt(seeds[k], from.fit.peaks[from.kept.indexOf(k)])),
+      keep.map((k) => startedAt(near[k], from.fit.peaks[from.kept.indexOf(k)])),
       { weights, bgStart: from.fit.bg },
     );
+  const bound = o.seedBoundPx ?? 1;
+  const onEdge = (fit: RegionFit, keep: readonly number[]) =>
+    fit.peaks.some((p, j) => {
+      const s = near[keep[j]];
+      return Math.abs(p.r - s.r) > bound - 0.02 ||
+        Math.abs(p.r * wrapDeg(p.eta - s.eta) / RAD2DEG) > bound - 0.02;
+    });
+  /**
+   * {@link warmFit} with a peak fewer than `from`. The kept peaks must now take the dropped one's
+   * flux, and may have to move farther than their seeds' boxes allow: two SR seeds ±2 px either
+   * side of one elongated spot leave the spot outside both ±1 px boxes, so its one-peak fit
+   * stopped on a box's edge 0.5 px short, lost by BIC to two peaks 4 px apart, and neither peak
+   * matched the spot. While a peak ends on its box's edge, the boxes are re-centred on the fit
+   * and the fit continued (at most twice, kept only while χ² falls).
+   */
+  const fewerFit = (keep: readonly number[], from: PeakCountCandidate, weights: Float64Array) => {
+    let fit = warmFit(keep, from, weights);
+    for (let i = 0; i < 2 && fit && onEdge(fit, keep); i++) {
+      const moved = fit.peaks.map((p): PeakSeed => ({ r: p.r, eta: p.eta, value: p.iMax }));
+      const again = tryFit(moved.map((s, j) => startedAt(s, fit!.peaks[j])), {
+        weights,
+        bgStart: fit.bg,
+      });
+      if (!again || !(again.retVal < fit.retVal)) break;
+      keep.forEach((k, j) => (near[k] = moved[j]));
+      fit = again;
+    }
+    return fit;
+  };
   let keep = seeds.map((_, k) => k);
   const first = fitOf(keep);
   if (!first) return null;
@@ -260,7 +291,7 @@ export function selectPeakCount(
     if (keep.length === 1) break;
     const drop = weakest(fit);
     keep = keep.filter((_, j) => j !== drop);
-    fit = warmFit(keep, prev, w);
+    fit = fewerFit(keep, prev, w);
   }
   if (path.length === 0) return null;
   let best = path.reduce((a, b) => (b.score < a.score ? b : a));

@@ -80,6 +80,25 @@ Deno.test("model selection: F-test path without a noise model; shared radial wid
 const fromOneSeed = (px: ReturnType<typeof region>["px"], seed: PeakSeed) =>
   selectPeakCount(px, [seed], { threshold: 10, noise, minSigmaPx: 0.5, split: true });
 
+Deno.test("model selection (BIC): one elongated spot between two seeds is one peak on the spot", () => {
+  // A spot 4 px wide along the arc (σ as in issue #12's acceptance scan), with an SR seed 2 px to
+  // either side: the spot lies outside both seeds' ±1 px boxes. With the boxes fixed, the
+  // one-peak fit stopped on a box's edge and two peaks won (12 of 12 draws with the split search
+  // on, none within 0.5 px of the spot); the boxes now follow a fit with a peak fewer.
+  const wideArc = { gR: 1.7, gArc: 3.9, lR: 2.0, lArc: 5.1, mu: 0.02 };
+  const spot = spotShapeAt(1507, 1007, 140, { ybc: YBC, zbc: ZBC }, wideArc);
+  const [tr, te] = pixelREta(spot.yPx, spot.zPx, YBC, ZBC);
+  for (const seed of SEEDS) {
+    const { px, seedAt } = region([spot], seed);
+    const seeds = [seedAt(1507, 1005), seedAt(1507, 1009)];
+    const c = selectPeakCount(px, seeds, { threshold: 10, noise, minSigmaPx: 0.5 })!;
+    assert(c.kept.length === 1, `seed ${seed}: ${c.kept.length} peaks`);
+    const p = c.fit.peaks[0];
+    const d = Math.hypot(p.r - tr, p.r * (p.eta - te) * Math.PI / 180);
+    assert(d < 0.5, `seed ${seed}: the peak is ${d.toFixed(2)} px from the spot`);
+  }
+});
+
 Deno.test("model selection (BIC + split): one seed, a pair closer than a width comes out as two", () => {
   // 1 px at 1:1 and 1.5 px at 3:1 (the widths are σ ≈ 1–1.4 px): one maximum, one seed.
   for (const [ratio, iMax, sep] of [[1, 4000, 1], [3, 900, 1.5]]) {
