@@ -47,10 +47,10 @@ export interface PeakCountOptions extends Omit<PvFitOptions, "weights"> {
   minF?: number;
   /**
    * BIC path only: after backward elimination, also try **adding** peaks — each fitted peak
-   * split in two, and a partner where the residual most looks like a spot — and keep a split while BIC
-   * falls (see {@link splitForward}). Seeds can only say where peaks may be; two peaks closer
-   * than a peak width leave one maximum on any smooth image, so the second seed has to come
-   * from the fit itself.
+   * split in two, and a partner where the residual most looks like a spot — and keep a split
+   * while BIC falls (see {@link splitForward}). Seeds can only say where peaks may be; two peaks
+   * closer than a peak width leave one maximum on any smooth image, so the second seed has to
+   * come from the fit itself.
    */
   split?: boolean | SplitOptions;
 }
@@ -427,9 +427,10 @@ export function residualPeak(
  * as two peaks — split symmetrically (equal halves ±`halfSepPx`) and asymmetrically (a strong
  * peak nearly in place and a weak partner 2×`halfSepPx` away, both sides) along its
  * {@link splitAxis} (or all four directions) — and try one more peak where the residual most
- * looks like a spot ({@link residualPeak}). Every candidate is screened with a few iterations under the same weights; the best
- * few are fitted to convergence, implausible ones (too faint, or too much fainter than their
- * sibling) dropped, and the least BIC kept while it beats the current fit by `minGain`.
+ * looks like a spot ({@link residualPeak}). Every candidate is screened with a few iterations
+ * under the same weights; the best few are fitted to convergence (their boxes re-centred on the
+ * screened solution), implausible ones (too faint, or too much fainter than their sibling)
+ * dropped, and the least BIC kept while it beats the current fit by `minGain`.
  * Candidates record, per fitted peak, the seed it descends from (a split repeats its parent's).
  */
 function splitForward(
