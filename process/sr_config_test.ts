@@ -38,10 +38,10 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
     "refine_on_raw: expected yes/no",
   );
   // The BIC re-fit's split search: on by default with BIC, off with the F-test or "no".
-  assertEquals(refineSplits(json), { minGain: 10 });
+  assertEquals(refineSplits(json), { minGain: 5 });
   assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25 });
   assertEquals(refineSplits({ ...json, refine_split_min_misfit_z: -2 }), {
-    minGain: 10,
+    minGain: 5,
     minMisfitZ: -2,
   });
   assertEquals(refineSplits({ ...json, refine_select: "ftest" }), undefined);
