@@ -62,7 +62,7 @@ import {
   RING_MAX_SNR,
   type SpotPatches,
 } from "./spots.ts";
-import { srPatchRows } from "./sr_peaks.ts";
+import { formatRefitRegion, srPatchRows } from "./sr_peaks.ts";
 import { FrameLog } from "./frame_log.ts";
 import { writePeakTables } from "./outputs.ts";
 
@@ -101,6 +101,11 @@ export interface ProcessOptions {
   checkpointDir: string;
   saveSRpatches?: boolean;
   saveFrameGoodCoords?: boolean;
+  /**
+   * SR with the raw re-fit: append every region's model-selection input to
+   * `SR_out/refit_regions.jsonl` (process/sr_peaks.ts `formatRefitRegion`).
+   */
+  saveRefitRegions?: boolean;
   /**
    * Noisy scans: reject pure-noise components (fitting/noise_filter.ts) and, for `srfac 1`, seed
    * fits only at prominent maxima (fitting/prominent_maxima.ts). Default: on for SR (srfac > 1),
@@ -412,7 +417,9 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
         ti = clock();
         const recs: PeakRecord[] = [];
         const nPeaksPerPatch: number[] = [];
+        const regions: string[] = [];
         for (let j = 0; j < p.spots.count; j++, k++) {
+          const at = { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j] };
           const raw = p.spots.patches.subarray(j * P * P, (j + 1) * P * P);
           let rawMax = 0;
           for (const x of raw) rawMax = Math.max(rawMax, x);
@@ -438,6 +445,9 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
                 noise: p.noise,
                 split,
                 ring: p.spots.ring?.subarray(j * P * P, (j + 1) * P * P),
+                onRegion: o.saveRefitRegions
+                  ? (g) => regions.push(formatRefitRegion(g, at))
+                  : undefined,
               }
               : undefined,
           });
@@ -445,6 +455,12 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
           recs.push(...rows);
         }
         if (t) t.fitting += clock() - ti;
+        if (regions.length > 0) {
+          // Before the frame's commit: a run killed in between repeats the frame's lines, never
+          // loses them (the replay bench skips repeated lines).
+          const text = regions.join("\n") + "\n";
+          await Deno.writeTextFile(`${srOut}/refit_regions.jsonl`, text, { append: true });
+        }
         if (o.saveSRpatches) {
           await saveSrPatches(
             srOut,

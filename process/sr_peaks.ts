@@ -29,8 +29,17 @@
  */
 import { comPatchPeaks } from "../fitting/patch_peaks.ts";
 import { fractionOf, peakLocalMax } from "../fitting/local_max.ts";
-import { fitPseudoVoigtRegion, type FittedPeak, type RegionFit } from "../fitting/pv_fit.ts";
-import { selectPeakCount, type SplitOptions } from "../fitting/model_select.ts";
+import {
+  fitPseudoVoigtRegion,
+  type FittedPeak,
+  type PeakSeed,
+  type RegionFit,
+} from "../fitting/pv_fit.ts";
+import {
+  type PeakCountChoice,
+  selectPeakCount,
+  type SplitOptions,
+} from "../fitting/model_select.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
 
 /** Per-patch inputs of {@link srPatchRows}. */
@@ -87,6 +96,70 @@ export interface RawRefit {
    * spot's fit follows the noise that lifted them over it.
    */
   ring?: Float64Array;
+  /** Called with each region's model-selection input, to replay it offline ({@link RefitRegion}). */
+  onRegion?: (region: RefitRegion) => void;
+}
+
+/**
+ * Everything one raw re-fit's model selection ({@link selectRegionPeaks}) depends on: the
+ * pixels in (R px, η°) with their corrected counts, the seeds and, per seed, whether it is the
+ * patch's own (it may be split) or only models a neighbour's flank, the threshold, the noise and
+ * the split options. `process --saveRefitRegions` writes them ({@link formatRefitRegion}) and
+ * `bench/refit_replay_bench.ts` re-runs a changed model selection on a real scan's regions in a
+ * minute instead of re-running the scan.
+ */
+export interface RefitRegion {
+  r: Float64Array;
+  eta: Float64Array;
+  value: Float64Array;
+  seeds: PeakSeed[];
+  own: boolean[];
+  threshold: number;
+  noise?: { gain: number; readSigma: number };
+  split?: SplitOptions;
+}
+
+/** The model selection of the raw re-fit (see {@link refineOnRaw}) on one region. */
+export function selectRegionPeaks(g: RefitRegion): PeakCountChoice | null {
+  const bic = g.noise !== undefined;
+  return selectPeakCount({ r: g.r, eta: g.eta, value: g.value }, g.seeds, {
+    threshold: g.threshold,
+    ftolRel: bic ? BIC_FTOL_REL : undefined,
+    minF: EXTRA_PEAK_MIN_F,
+    noise: g.noise,
+    // Each seed keeps its own shape: neighbours in one patch are often other grains' spots with
+    // other widths (the radial σ varies 0.7–2 px between grains), and one tied width left a
+    // misfit that extra peaks absorbed (precision 0.912 → 0.954 untied, on the held-out scan).
+    // Seeds that only model another patch's spot are never split.
+    split: bic && g.split
+      ? (g.own.every(Boolean) ? g.split : { ...g.split, splittable: (k) => g.own[k] })
+      : undefined,
+    minSigmaPx: bic ? MIN_SPOT_SIGMA_PX : undefined,
+  });
+}
+
+/** One JSON line of a region, with where it came from (`frame`, patch corner `y00`, `z00`). */
+export function formatRefitRegion(
+  g: RefitRegion,
+  at: { frame: number; y00: number; z00: number },
+): string {
+  return JSON.stringify({ ...at, ...g, r: [...g.r], eta: [...g.eta], value: [...g.value] });
+}
+
+/** Parses a line of {@link formatRefitRegion}; throws naming the field that is missing. */
+export function parseRefitRegion(
+  line: string,
+): RefitRegion & { frame: number; y00: number; z00: number } {
+  const o = JSON.parse(line);
+  for (const k of ["frame", "y00", "z00", "r", "eta", "value", "seeds", "own", "threshold"]) {
+    if (o[k] === undefined) throw new Error(`refit region: no '${k}' in ${line.slice(0, 80)}…`);
+  }
+  return {
+    ...o,
+    r: Float64Array.from(o.r),
+    eta: Float64Array.from(o.eta),
+    value: Float64Array.from(o.value),
+  };
 }
 
 const DEG2RAD = Math.PI / 180;
@@ -383,20 +456,18 @@ export function refineOnRaw(
   // At most one peak per 9 pixels (as pvRows): the brightest SR peaks first.
   const tried = rows.map((_, k) => k).sort((a, b) => rows[b].iMax - rows[a].iMax)
     .slice(0, Math.min(MAX_REFINE_PEAKS, Math.floor(m / 9))).sort((a, b) => a - b);
-  const choice = selectPeakCount({ r, eta, value }, tried.map((k) => allSeeds[k]), {
+  const region: RefitRegion = {
+    r,
+    eta,
+    value,
+    seeds: tried.map((k) => allSeeds[k]),
+    own: tried.map((k) => k < nOwn),
     threshold: raw.threshold,
-    ftolRel: raw.noise !== undefined ? BIC_FTOL_REL : undefined,
-    minF: EXTRA_PEAK_MIN_F,
     noise: raw.noise,
-    // Each seed keeps its own shape: neighbours in one patch are often other grains' spots with
-    // other widths (the radial σ varies 0.7–2 px between grains), and one tied width left a
-    // misfit that extra peaks absorbed (precision 0.912 → 0.954 untied, on the held-out scan).
-    // Rows from nOwn on only model another patch's spot: never split them.
-    split: raw.noise !== undefined && raw.split
-      ? (nOwn < rows.length ? { ...raw.split, splittable: (k) => tried[k] < nOwn } : raw.split)
-      : undefined,
-    minSigmaPx: raw.noise !== undefined ? MIN_SPOT_SIGMA_PX : undefined,
-  });
+    split: raw.split,
+  };
+  raw.onRegion?.(region);
+  const choice = selectRegionPeaks(region);
   if (!choice) return rows;
   const keep = choice.kept.map((j) => tried[j]);
   return choice.fit.peaks.map((p, j) => {

@@ -1,4 +1,11 @@
-import { type RawRefit, srPatchRows } from "./sr_peaks.ts";
+import {
+  formatRefitRegion,
+  parseRefitRegion,
+  type RawRefit,
+  type RefitRegion,
+  selectRegionPeaks,
+  srPatchRows,
+} from "./sr_peaks.ts";
 import { extractSpotPatches, type SpotPatches } from "./spots.ts";
 import type { SplitOptions } from "../fitting/model_select.ts";
 import { assert, assertEquals } from "./_test_util.ts";
@@ -174,7 +181,7 @@ function windowPatchRows(
   });
 }
 
-Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one; with the split search, from one SR seed too", () => {
+Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one; with the split search, from one SR seed too, and its saved input replays to the same peaks", () => {
   // A 64² window of a detector at (Y0, Z0) with the simulator's noise: a bright pair 1.5 px apart
   // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
   // both spots of the pair, and for the single spot a decoy 1.5 px off.
@@ -206,8 +213,17 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
       }
       throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
     };
-    const rows = (sp: SpotShape, srSpots: [number, number, number][], split?: SplitOptions) =>
-      windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, find(sp), srSpots, 0.45, { noise, split }, {
+    const rows = (
+      sp: SpotShape,
+      srSpots: [number, number, number][],
+      split?: SplitOptions,
+      onRegion?: (g: RefitRegion) => void,
+    ) =>
+      windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, find(sp), srSpots, 0.45, {
+        noise,
+        split,
+        onRegion,
+      }, {
         // min_d 3 at x8 (0.375 px): with the bundled 5, a weaker partner 1.5 px away sits under
         // the brighter peak's max-filter window and never becomes a seed.
         ...base.args,
@@ -228,8 +244,23 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
       (2 * a.zPx + b.zPx) / 3,
       60,
     ];
-    const pairFromOne = rows(a, [centroid], { minGain: 10 });
+    const saved: string[] = [];
+    const pairFromOne = rows(
+      a,
+      [centroid],
+      { minGain: 10 },
+      (g) => saved.push(formatRefitRegion(g, { frame: seed, y00: 0, z00: 0 })),
+    );
     assertEquals(pairFromOne.length, 2, `seed ${seed}: pair from one seed`);
+    // What `process --saveRefitRegions` keeps replays to the very same peaks
+    // (bench/refit_replay_bench.ts re-runs model selection changes on it).
+    assertEquals(saved.length, 1);
+    const back = parseRefitRegion(saved[0]);
+    assertEquals(back.frame, seed);
+    assertEquals(
+      selectRegionPeaks(back)!.fit.peaks.map((p) => [p.r, p.eta]),
+      pairFromOne.map((r) => [r.radius, r.eta]),
+    );
     for (const t of [a, b]) {
       const d = Math.min(...pairFromOne.map((r) => Math.hypot(r.yCen - t.yPx, r.zCen - t.zPx)));
       assert(
@@ -329,4 +360,25 @@ Deno.test("raw re-fit of a faint spot: fitting the below-threshold ring too cuts
   assert(n >= 20, `only ${n} of 30 draws gave a fittable component`);
   // Measured: 0.318 → 0.203 px over 29 draws.
   assert(ring < 0.75 * none, `median error ${none.toFixed(3)} → ${ring.toFixed(3)} px`);
+});
+
+Deno.test("parseRefitRegion: a line without a field says which", () => {
+  const g: RefitRegion = {
+    r: Float64Array.of(500, 501),
+    eta: Float64Array.of(10, 10.1),
+    value: Float64Array.of(30, 40),
+    seeds: [{ r: 500.5, eta: 10.05, value: 40 }],
+    own: [true],
+    threshold: 10,
+  };
+  const line = formatRefitRegion(g, { frame: 3, y00: 100, z00: 200 });
+  assertEquals(parseRefitRegion(line).value, g.value);
+  const noSeeds = JSON.stringify({ ...JSON.parse(line), seeds: undefined });
+  let msg = "";
+  try {
+    parseRefitRegion(noSeeds);
+  } catch (e) {
+    msg = (e as Error).message;
+  }
+  assert(msg.includes("'seeds'"), msg);
 });

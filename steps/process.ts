@@ -34,6 +34,8 @@ export const processParams = v.object({
   srfac: v.optional(v.picklist([1, 2, 4, 8]), 1),
   saveSRpatches: v.optional(flag, false),
   saveFrameGoodCoords: v.optional(flag, false),
+  /** SR re-fit: keep each region's model-selection input (`SR_out/refit_regions.jsonl`). */
+  saveRefitRegions: v.optional(flag, false),
   /**
    * Reject pure-noise components before fitting (fitting/noise_filter.ts). Unset: on for SR
    * (srfac 2/4/8), off for srfac 1 (MIDAS's own search).
@@ -107,6 +109,7 @@ export const processStep = defineStep({
       checkpointDir: ctx.checkpointDir,
       saveSRpatches: p.saveSRpatches,
       saveFrameGoodCoords: p.saveFrameGoodCoords,
+      saveRefitRegions: p.saveRefitRegions,
       noiseRule: p.noiseRule,
       frames: p.frames,
       shard: p.shard,

@@ -7,6 +7,7 @@ import {
   readAllPeaksPX,
 } from "../midas/peak_table.ts";
 import { parseTruthTsv } from "../synthesis/truth.ts";
+import { parseRefitRegion } from "../process/sr_peaks.ts";
 import {
   assert,
   assertEquals,
@@ -183,12 +184,15 @@ Deno.test("process rejects bad inputs before any frame", async () => {
   );
 });
 
-Deno.test("process SR path (srfac 4, tiny untrained cascade) runs end to end", async () => {
+Deno.test("process SR path (srfac 4, tiny untrained cascade) runs end to end; --saveRefitRegions keeps the re-fits' inputs", async () => {
   const models = await Deno.makeTempDir({ prefix: "srm_proc_models_" });
   await tinyModels(models);
-  const { outDir } = await run({ srfac: 4, saveSRpatches: 1, saveFrameGoodCoords: true }, {
-    models,
-  });
+  const { outDir } = await run({
+    srfac: 4,
+    saveSRpatches: 1,
+    saveFrameGoodCoords: true,
+    saveRefitRegions: 1,
+  }, { models });
   const ps = await readAllPeaksPS(`${temp(outDir)}/AllPeaks_PS.bin`);
   const px = await readAllPeaksPX(`${temp(outDir)}/AllPeaks_PX.bin`);
   assertEquals(ps.length, 4, "frames");
@@ -208,6 +212,14 @@ Deno.test("process SR path (srfac 4, tiny untrained cascade) runs end to end", a
   }
   const gc = [...Deno.readDirSync(`${outDir}/peaks/SR_out/frame_goodCoords`)].map((e) => e.name);
   assertEquals(gc.sort(), ["000000_GC.npy", "000001_GC.npy", "000002_GC.npy", "000003_GC.npy"]);
+  const regions = (await Deno.readTextFile(`${outDir}/peaks/SR_out/refit_regions.jsonl`))
+    .trim().split("\n").map(parseRefitRegion);
+  assert(regions.length > 0, "re-fit regions saved");
+  for (const g of regions) {
+    assert(g.frame >= 0 && g.frame < 4, `frame ${g.frame}`);
+    assertEquals(g.own.length, g.seeds.length);
+    assertEquals(g.r.length, g.value.length);
+  }
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(sim.dir, { recursive: true }));

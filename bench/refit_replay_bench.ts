@@ -1,0 +1,263 @@
+/**
+ * Replays the raw re-fit's model selection (process/sr_peaks.ts `selectRegionPeaks`) on the
+ * regions a real `process -srfac 8 --saveRefitRegions` run saved, against the scan's truth, so a
+ * change to `fitting/model_select.ts` or to the split options is judged on a realistic scan's
+ * own regions in a minute instead of a 10–20 minute scan (issue #12):
+ *
+ * - **pairs**: with `--pairs` (an evaluate report's `pairs.tsv`), every planted pair whose frame
+ *   was saved: resolved when each spot has its own peak within 0.5 px (evaluate's rule), overall
+ *   and among those the oracle resolves, and each pair whose verdict differs from the run's;
+ * - **peaks** of the first `--frames` frames (default 60): truth spots of their own frame matched
+ *   (recall), and peaks matched to no truth spot present in the frame within 1.5 px, one to one
+ *   by distance (a precision proxy: it does not merge peaks across patches as the run does).
+ *
+ * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` is an experiment,
+ * not the pipeline: each region's counts are summed with the same pixels of the neighbouring
+ * frames f ± 1 where that raises the region's SNR (a spot spread over ω, as most are), the model
+ * selected on the sum (read noise × √n), and each peak's frame-f height re-fitted with its
+ * centre and shape fixed; peaks under 3 σ in frame f are dropped.
+ *
+ * Run: `deno run -A bench/refit_replay_bench.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
+ * [--frames 60] [--split JSON] [--pool SCAN_DIR]`.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { parseTruthTable } from "../evaluation/truth_table.ts";
+import { pairResolved } from "../evaluation/metrics.ts";
+import { yzFromREta } from "../geometry/detector.ts";
+import { findMidasZip } from "../midas/scan_dir.ts";
+import { openMidasZip } from "../midas/zip_reader.ts";
+import { pseudoVoigt } from "../peaks/pseudo_voigt.ts";
+import { type FittedPeak, wrapDeg } from "../fitting/pv_fit.ts";
+import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
+import { parseRefitRegion, type RefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
+
+const { values: opt, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    pairs: { type: "string" },
+    frames: { type: "string", default: "60" },
+    split: { type: "string" },
+    pool: { type: "string" },
+    ybc: { type: "string", default: "1022" },
+    zbc: { type: "string", default: "1022" },
+  },
+});
+const [regionsPath, truthPath] = positionals;
+if (!regionsPath || !truthPath) {
+  throw new Error("usage: refit_replay_bench.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv] …");
+}
+const YBC = Number(opt.ybc), ZBC = Number(opt.zbc), LAST = Number(opt.frames) - 1;
+const splitOverride = opt.split ? JSON.parse(opt.split) : {};
+const truth = parseTruthTable(await Deno.readTextFile(truthPath), truthPath);
+type Region = ReturnType<typeof parseRefitRegion>;
+const byFrame = new Map<number, Region[]>();
+// A resumed run may have written a frame's lines twice: keep one copy of each.
+for (const line of new Set((await Deno.readTextFile(regionsPath)).split("\n"))) {
+  if (!line.trim()) continue;
+  const g = parseRefitRegion(line);
+  byFrame.set(g.frame, [...(byFrame.get(g.frame) ?? []), g]);
+}
+
+const zip = opt.pool ? await openMidasZip(await findMidasZip(opt.pool)) : undefined;
+const darkMean = zip ? await zip.darkMean() : undefined;
+const frameCache = new Map<number, Promise<Float64Array>>();
+/** Frame f's dark-subtracted counts (the last few frames kept: regions come frame by frame). */
+function frameCounts(f: number): Promise<Float64Array> {
+  let img = frameCache.get(f);
+  if (!img) {
+    img = zip!.readFrame(f).then((raw) => Float64Array.from(raw, (x, i) => x - darkMean![i]));
+    frameCache.set(f, img);
+    if (frameCache.size > 4) frameCache.delete(frameCache.keys().next().value!);
+  }
+  return img;
+}
+
+/** Unit-height pseudo-Voigt of `p` at the region's pixels. */
+const unitPeak = (g: RefitRegion, p: FittedPeak) =>
+  Float64Array.from(g.r, (r, i) =>
+    pseudoVoigt(
+      {
+        u0: p.r,
+        v0: p.eta,
+        sigmaGU: p.sigmaGR,
+        sigmaGV: p.sigmaGEta,
+        sigmaLU: p.sigmaLR,
+        sigmaLV: p.sigmaLEta,
+        mu: p.mu,
+        iMax: 1,
+      },
+      r,
+      p.eta + wrapDeg(g.eta[i] - p.eta),
+    ));
+
+/** The experiment of `--pool` (module doc): the peaks kept for frame f. */
+async function pooledPeaks(g: Region): Promise<FittedPeak[]> {
+  const m = g.value.length;
+  const pix = Array.from(g.r, (r, i) => {
+    const q = yzFromREta(r, g.eta[i], YBC, ZBC);
+    return Math.round(q.zPx) * zip!.nY + Math.round(q.yPx);
+  });
+  const own = (i: number) => g.value[i] > g.threshold;
+  const sumOwn = (img: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < m; i++) if (own(i)) s += img[pix[i]];
+    return s;
+  };
+  const here = await frameCounts(g.frame);
+  const value = Float64Array.from(pix, (k) => here[k]);
+  let signal = sumOwn(here), n = 1;
+  const next = [];
+  for (const f of [g.frame - 1, g.frame + 1]) {
+    if (f >= 0 && f < zip!.nFrames) {
+      const img = await frameCounts(f);
+      next.push({ img, s: sumOwn(img) });
+    }
+  }
+  // Background-limited SNR of the sum: signal / √n; add the brighter neighbour first.
+  for (const nb of next.sort((a, b) => b.s - a.s)) {
+    if ((signal + nb.s) / Math.sqrt(n + 1) <= signal / Math.sqrt(n)) break;
+    for (let i = 0; i < m; i++) value[i] += nb.img[pix[i]];
+    signal += nb.s;
+    n++;
+  }
+  if (n === 1 || !g.noise) return selectRegionPeaks(g)?.fit.peaks ?? [];
+  const seeds = g.seeds.map((s) => {
+    let best = 0, d2 = Infinity;
+    for (let i = 0; i < m; i++) {
+      const d = (g.r[i] - s.r) ** 2 + (g.r[i] * wrapDeg(g.eta[i] - s.eta) * Math.PI / 180) ** 2;
+      if (d < d2) [d2, best] = [d, i];
+    }
+    return { ...s, value: Math.max(value[best], n * g.threshold) };
+  });
+  const noise = { gain: g.noise.gain, readSigma: g.noise.readSigma * Math.sqrt(n) };
+  const choice = selectRegionPeaks({ ...g, value, seeds, noise, threshold: n * g.threshold });
+  if (!choice) return [];
+  // Frame-f heights (≥ 0) and background by least squares, centres and shapes fixed.
+  const peaks = choice.fit.peaks, k = peaks.length + 1;
+  const cols = [new Float64Array(m).fill(1), ...peaks.map((p) => unitPeak(g, p))];
+  const fit = levenbergMarquardt(
+    {
+      nParams: k,
+      nResiduals: m,
+      evaluate(x, r, jac) {
+        for (let i = 0; i < m; i++) {
+          let mu = 0;
+          for (let a = 0; a < k; a++) {
+            mu += x[a] * cols[a][i];
+            if (jac) jac[i * k + a] = cols[a][i];
+          }
+          r[i] = mu - g.value[i];
+        }
+      },
+    },
+    [0, ...peaks.map((p) => p.iMax / n)],
+    {
+      lower: [-Infinity, ...peaks.map(() => 0)],
+      upper: [Infinity, ...peaks.map(() => Infinity)],
+      maxIter: 20,
+    },
+  );
+  const h = fit.x;
+  const sigma = Math.sqrt(g.noise.gain * Math.max(h[0], 0) + g.noise.readSigma ** 2);
+  return peaks.flatMap((p, j) => (h[j + 1] > 3 * sigma ? [{ ...p, iMax: h[j + 1] }] : []));
+}
+
+const fitted = new Map<Region, { y: number; z: number }[]>();
+async function peaksOf(g: Region) {
+  let out = fitted.get(g);
+  if (!out) {
+    const r = { ...g, split: g.split && { ...g.split, ...splitOverride } };
+    const peaks = zip ? await pooledPeaks(r) : selectRegionPeaks(r)?.fit.peaks ?? [];
+    out = peaks.map((p) => yzFromREta(p.r, p.eta, YBC, ZBC)).map((q) => ({ y: q.yPx, z: q.zPx }));
+    fitted.set(g, out);
+  }
+  return out;
+}
+
+const t0 = performance.now();
+if (opt.pairs) {
+  const [head, ...rows] = (await Deno.readTextFile(opt.pairs)).trim().split("\n");
+  const col = (name: string) => head.split("\t").findIndex((h) => h.startsWith(name));
+  const [cF, cA, cB, cSep, cRatio, cRun, cOracle] = [
+    "frame",
+    "a",
+    "b",
+    "separationPx",
+    "ratio",
+    "resolved:",
+    "oracle",
+  ].map(col);
+  let n = 0, resolved = 0, nOracle = 0, resolvedOracle = 0, byRun = 0;
+  const changed: string[] = [];
+  for (const row of rows) {
+    const c = row.split("\t"), frame = Number(c[cF]), a = Number(c[cA]), b = Number(c[cB]);
+    if (!byFrame.has(frame)) continue;
+    n++;
+    const oracle = c[cOracle] === "1", run = c[cRun] === "1";
+    if (oracle) nOracle++;
+    if (run) byRun++;
+    // The region that holds spot a's centre pixel.
+    const ya = Math.round(truth.y[a]), za = Math.round(truth.z[a]);
+    const region = byFrame.get(frame)!.find((g) =>
+      g.r.some((r, i) => {
+        const q = yzFromREta(r, g.eta[i], YBC, ZBC);
+        return Math.round(q.yPx) === ya && Math.round(q.zPx) === za;
+      })
+    );
+    const peaks = region ? await peaksOf(region) : [];
+    const near = (t: number) =>
+      peaks.flatMap((p, k) => Math.hypot(p.y - truth.y[t], p.z - truth.z[t]) <= 0.5 ? [k] : []);
+    const ok = pairResolved(near(a), near(b));
+    if (ok) resolved++;
+    if (ok && oracle) resolvedOracle++;
+    if (ok !== run) {
+      changed.push(`frame ${frame} ${c[cSep]} px ratio ${c[cRatio]}: ${ok ? "gained" : "lost"}`);
+    }
+  }
+  console.log(
+    `pairs: ${resolved} / ${n} resolved (the run: ${byRun}); of the oracle's ${nOracle}: ${resolvedOracle}`,
+  );
+  for (const s of changed) console.log(`  ${s}`);
+}
+
+let nPeaks = 0, unmatched = 0, nOwn = 0, ownMatched = 0;
+for (let f = 0; f <= LAST; f++) {
+  const regions = byFrame.get(f);
+  if (!regions) continue;
+  const present: number[] = [];
+  for (let i = 0; i < truth.n; i++) {
+    if (truth.firstFrame[i] <= f && truth.lastFrame[i] >= f) present.push(i);
+  }
+  const peaks = [];
+  for (const g of regions) peaks.push(...await peaksOf(g));
+  nPeaks += peaks.length;
+  const cand: [number, number, number][] = [];
+  peaks.forEach((p, k) => {
+    for (const i of present) {
+      const d = Math.hypot(p.y - truth.y[i], p.z - truth.z[i]);
+      if (d <= 1.5) cand.push([d, k, i]);
+    }
+  });
+  cand.sort((x, y) => x[0] - y[0]);
+  const peakUsed = new Set<number>(), truthUsed = new Set<number>();
+  for (const [, k, i] of cand) {
+    if (peakUsed.has(k) || truthUsed.has(i)) continue;
+    peakUsed.add(k);
+    truthUsed.add(i);
+  }
+  unmatched += peaks.length - peakUsed.size;
+  for (const i of present) {
+    if (truth.frame[i] !== f) continue;
+    nOwn++;
+    if (truthUsed.has(i)) ownMatched++;
+  }
+}
+zip?.close();
+console.log(
+  `frames 0–${LAST}: ${ownMatched} / ${nOwn} own-frame spots matched; ${nPeaks} peaks, ` +
+    `${unmatched} matched to no spot within 1.5 px; ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s`,
+);
