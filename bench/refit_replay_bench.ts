@@ -9,7 +9,9 @@
  *   and among those the oracle resolves, and each pair whose verdict differs from the run's;
  * - **peaks** of the first `--frames` frames (default 60): truth spots of their own frame matched
  *   (recall), and peaks matched to no truth spot present in the frame within 1.5 px, one to one
- *   by distance (a precision proxy: it does not merge peaks across patches as the run does).
+ *   by distance (a proxy of precision's unmatched peaks). As in `process`, a patch keeps only the
+ *   peaks nearer its own centre than its component's other patches'; patches of fewer than 9
+ *   pixels are not fitted, hence not saved, and their peaks are missing here.
  *
  * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` is an experiment,
  * not the pipeline: each region's counts are summed with the same pixels of the neighbouring
@@ -31,6 +33,7 @@ import { pseudoVoigt } from "../peaks/pseudo_voigt.ts";
 import { type FittedPeak, wrapDeg } from "../fitting/pv_fit.ts";
 import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
 import { parseRefitRegion, type RefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
+import { ownsAmong } from "../process/spots.ts";
 
 const { values: opt, positionals } = parseArgs({
   args: Deno.args,
@@ -170,7 +173,10 @@ async function peaksOf(g: Region) {
   if (!out) {
     const r = { ...g, split: g.split && { ...g.split, ...splitOverride } };
     const peaks = zip ? await pooledPeaks(r) : selectRegionPeaks(r)?.fit.peaks ?? [];
-    out = peaks.map((p) => yzFromREta(p.r, p.eta, YBC, ZBC)).map((q) => ({ y: q.yPx, z: q.zPx }));
+    // As `process`, a patch reports only the peaks nearer its own centre than its component's
+    // other patches' (process/spots.ts `ownsAmong`).
+    out = peaks.map((p) => yzFromREta(p.r, p.eta, YBC, ZBC)).map((q) => ({ y: q.yPx, z: q.zPx }))
+      .filter((q) => !g.centres || ownsAmong(g.centres, q.y, q.z));
     fitted.set(g, out);
   }
   return out;

@@ -56,8 +56,9 @@ import {
 } from "./sr_config.ts";
 import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
 import {
+  componentCentres,
   extractSpotPatches,
-  ownsPosition,
+  ownsAmong,
   pixelPairsYZ,
   RING_MAX_SNR,
   type SpotPatches,
@@ -419,7 +420,8 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
         const nPeaksPerPatch: number[] = [];
         const regions: string[] = [];
         for (let j = 0; j < p.spots.count; j++, k++) {
-          const at = { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j] };
+          const centres = componentCentres(p.spots, j);
+          const at = { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j], centres };
           const raw = p.spots.patches.subarray(j * P * P, (j + 1) * P * P);
           let rawMax = 0;
           for (const x of raw) rawMax = Math.max(rawMax, x);
@@ -437,7 +439,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
             mode,
             args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
             pixels: p.spots.pixels[j],
-            owns: (y, z) => ownsPosition(p.spots, j, y, z),
+            owns: (y, z) => ownsAmong(centres, y, z),
             raw: refine
               ? {
                 patch: raw,

@@ -116,17 +116,40 @@ export const RING_MAX_SNR = 100;
 export const CORE_MARGIN_PX = 4;
 
 /**
- * True when detector position (y, z) is nearer (Euclidean) to patch `j`'s centre than to the
- * centre of any other patch of the same component (ties: the earlier patch). Always true for a
+ * The centres (y, z) of the patches of one component, as seen from one of them: its own, the
+ * patches before it (which win ties) and after it. {@link ownsAmong} decides with them alone, so
+ * a saved re-fit region (process/sr_peaks.ts `formatRefitRegion`) keeps what its patch reports.
+ */
+export interface ComponentCentres {
+  own: [number, number];
+  before: [number, number][];
+  after: [number, number][];
+}
+
+/** {@link ComponentCentres} of patch `j`. */
+export function componentCentres(s: SpotPatches, j: number): ComponentCentres {
+  const c = s.component[j];
+  const at = (k: number): [number, number] => [s.centreY[k], s.centreZ[k]];
+  const before: [number, number][] = [], after: [number, number][] = [];
+  for (let k = j - 1; k >= 0 && s.component[k] === c; k--) before.push(at(k));
+  for (let k = j + 1; k < s.count && s.component[k] === c; k++) after.push(at(k));
+  return { own: at(j), before, after };
+}
+
+/**
+ * True when detector position (y, z) is nearer (Euclidean) to the patch's own centre than to
+ * any other patch's centre of its component (ties: the earlier patch). Always true for a
  * component with one patch.
  */
+export function ownsAmong(c: ComponentCentres, y: number, z: number): boolean {
+  const d = ([cy, cz]: [number, number]) => (cy - y) ** 2 + (cz - z) ** 2;
+  const dj = d(c.own);
+  return c.before.every((q) => d(q) > dj) && c.after.every((q) => d(q) >= dj);
+}
+
+/** {@link ownsAmong} for patch `j` of `s`. */
 export function ownsPosition(s: SpotPatches, j: number, y: number, z: number): boolean {
-  const c = s.component[j];
-  const d = (k: number) => (s.centreY[k] - y) ** 2 + (s.centreZ[k] - z) ** 2;
-  const dj = d(j);
-  for (let k = j - 1; k >= 0 && s.component[k] === c; k--) if (d(k) <= dj) return false;
-  for (let k = j + 1; k < s.count && s.component[k] === c; k++) if (d(k) < dj) return false;
-  return true;
+  return ownsAmong(componentCentres(s, j), y, z);
 }
 
 /** Extracts the patches of every accepted component (see module doc). Pure. */

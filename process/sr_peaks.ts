@@ -41,6 +41,7 @@ import {
   type SplitOptions,
 } from "../fitting/model_select.ts";
 import { type PeakRecord, pixelREta } from "../fitting/native_search.ts";
+import type { ComponentCentres } from "./spots.ts";
 
 /** Per-patch inputs of {@link srPatchRows}. */
 export interface SrPatchInput {
@@ -138,18 +139,25 @@ export function selectRegionPeaks(g: RefitRegion): PeakCountChoice | null {
   });
 }
 
-/** One JSON line of a region, with where it came from (`frame`, patch corner `y00`, `z00`). */
-export function formatRefitRegion(
-  g: RefitRegion,
-  at: { frame: number; y00: number; z00: number },
-): string {
+/**
+ * Where a saved region came from: its frame, its patch's corner and, for a component cut into
+ * several patches, the patches' centres (process/spots.ts `ownsAmong`: the patch reports only
+ * the peaks nearer its own centre).
+ */
+export interface RefitRegionSource {
+  frame: number;
+  y00: number;
+  z00: number;
+  centres?: ComponentCentres;
+}
+
+/** One JSON line of a region and its {@link RefitRegionSource}. */
+export function formatRefitRegion(g: RefitRegion, at: RefitRegionSource): string {
   return JSON.stringify({ ...at, ...g, r: [...g.r], eta: [...g.eta], value: [...g.value] });
 }
 
 /** Parses a line of {@link formatRefitRegion}; throws naming the field that is missing. */
-export function parseRefitRegion(
-  line: string,
-): RefitRegion & { frame: number; y00: number; z00: number } {
+export function parseRefitRegion(line: string): RefitRegion & RefitRegionSource {
   const o = JSON.parse(line);
   for (const k of ["frame", "y00", "z00", "r", "eta", "value", "seeds", "own", "threshold"]) {
     if (o[k] === undefined) throw new Error(`refit region: no '${k}' in ${line.slice(0, 80)}…`);

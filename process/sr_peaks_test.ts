@@ -6,7 +6,7 @@ import {
   selectRegionPeaks,
   srPatchRows,
 } from "./sr_peaks.ts";
-import { extractSpotPatches, type SpotPatches } from "./spots.ts";
+import { type ComponentCentres, extractSpotPatches, type SpotPatches } from "./spots.ts";
 import type { SplitOptions } from "../fitting/model_select.ts";
 import { assert, assertEquals } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
@@ -362,7 +362,7 @@ Deno.test("raw re-fit of a faint spot: fitting the below-threshold ring too cuts
   assert(ring < 0.75 * none, `median error ${none.toFixed(3)} → ${ring.toFixed(3)} px`);
 });
 
-Deno.test("parseRefitRegion: a line without a field says which", () => {
+Deno.test("formatRefitRegion / parseRefitRegion: a round trip; a line without a field says which", () => {
   const g: RefitRegion = {
     r: Float64Array.of(500, 501),
     eta: Float64Array.of(10, 10.1),
@@ -371,8 +371,10 @@ Deno.test("parseRefitRegion: a line without a field says which", () => {
     own: [true],
     threshold: 10,
   };
-  const line = formatRefitRegion(g, { frame: 3, y00: 100, z00: 200 });
-  assertEquals(parseRefitRegion(line).value, g.value);
+  const centres: ComponentCentres = { own: [110, 210], before: [], after: [[118, 210]] };
+  const line = formatRefitRegion(g, { frame: 3, y00: 100, z00: 200, centres });
+  const back = parseRefitRegion(line);
+  assertEquals([back.value, back.centres], [g.value, centres]);
   const noSeeds = JSON.stringify({ ...JSON.parse(line), seeds: undefined });
   let msg = "";
   try {
