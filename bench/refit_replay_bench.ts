@@ -29,7 +29,7 @@ import { pairResolved } from "../evaluation/metrics.ts";
 import { yzFromREta } from "../geometry/detector.ts";
 import { findMidasZip } from "../midas/scan_dir.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
-import { pseudoVoigt } from "../peaks/pseudo_voigt.ts";
+import { regionModel } from "../fitting/model_select.ts";
 import { type FittedPeak, wrapDeg } from "../fitting/pv_fit.ts";
 import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
 import { parseRefitRegion, type RefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
@@ -77,24 +77,6 @@ function frameCounts(f: number): Promise<Float64Array> {
   return img;
 }
 
-/** Unit-height pseudo-Voigt of `p` at the region's pixels. */
-const unitPeak = (g: RefitRegion, p: FittedPeak) =>
-  Float64Array.from(g.r, (r, i) =>
-    pseudoVoigt(
-      {
-        u0: p.r,
-        v0: p.eta,
-        sigmaGU: p.sigmaGR,
-        sigmaGV: p.sigmaGEta,
-        sigmaLU: p.sigmaLR,
-        sigmaLV: p.sigmaLEta,
-        mu: p.mu,
-        iMax: 1,
-      },
-      r,
-      p.eta + wrapDeg(g.eta[i] - p.eta),
-    ));
-
 /** The experiment of `--pool` (module doc): the peaks kept for frame f. */
 async function pooledPeaks(g: Region): Promise<FittedPeak[]> {
   const m = g.value.length;
@@ -139,7 +121,11 @@ async function pooledPeaks(g: Region): Promise<FittedPeak[]> {
   if (!choice) return [];
   // Frame-f heights (≥ 0) and background by least squares, centres and shapes fixed.
   const peaks = choice.fit.peaks, k = peaks.length + 1;
-  const cols = [new Float64Array(m).fill(1), ...peaks.map((p) => unitPeak(g, p))];
+  const cols = [
+    new Float64Array(m).fill(1),
+    // Each peak at unit height (regionModel of a fit holding only it, without background).
+    ...peaks.map((p) => regionModel(g, { ...choice.fit, bg: 0, peaks: [{ ...p, iMax: 1 }] })),
+  ];
   const fit = levenbergMarquardt(
     {
       nParams: k,
