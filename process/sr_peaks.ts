@@ -106,7 +106,7 @@ export interface RawRefit {
  * pixels in (R px, η°) with their corrected counts, the seeds and, per seed, whether it is the
  * patch's own (it may be split) or only models a neighbour's flank, the threshold, the noise and
  * the split options. `process --saveRefitRegions` writes them ({@link formatRefitRegion}) and
- * `bench/refit_replay_bench.ts` re-runs a changed model selection on a real scan's regions in a
+ * `bench/refit_replay.ts` re-runs a changed model selection on a real scan's regions in a
  * minute instead of re-running the scan.
  */
 export interface RefitRegion {

@@ -253,7 +253,7 @@ Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair
     );
     assertEquals(pairFromOne.length, 2, `seed ${seed}: pair from one seed`);
     // What `process --saveRefitRegions` keeps replays to the very same peaks
-    // (bench/refit_replay_bench.ts re-runs model selection changes on it).
+    // (bench/refit_replay.ts re-runs model selection changes on it).
     assertEquals(saved.length, 1);
     const back = parseRefitRegion(saved[0]);
     assertEquals(back.frame, seed);

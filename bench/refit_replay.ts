@@ -19,7 +19,7 @@
  * selected on the sum (read noise × √n), and each peak's frame-f height re-fitted with its
  * centre and shape fixed; peaks under 3 σ in frame f are dropped.
  *
- * Run: `deno run -A bench/refit_replay_bench.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
+ * Run: `deno run -A bench/refit_replay.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
  * [--frames 60] [--split JSON] [--pool SCAN_DIR]`.
  * @module
  */
@@ -49,7 +49,7 @@ const { values: opt, positionals } = parseArgs({
 });
 const [regionsPath, truthPath] = positionals;
 if (!regionsPath || !truthPath) {
-  throw new Error("usage: refit_replay_bench.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv] …");
+  throw new Error("usage: refit_replay.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv] …");
 }
 const YBC = Number(opt.ybc), ZBC = Number(opt.zbc), LAST = Number(opt.frames) - 1;
 const splitOverride = opt.split ? JSON.parse(opt.split) : {};
