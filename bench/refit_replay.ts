@@ -32,7 +32,7 @@ import { openMidasZip } from "../midas/zip_reader.ts";
 import { regionModel } from "../fitting/model_select.ts";
 import { type FittedPeak, wrapDeg } from "../fitting/pv_fit.ts";
 import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
-import { parseRefitRegion, type RefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
+import { parseRefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
 import { ownsAmong } from "../process/spots.ts";
 
 const { values: opt, positionals } = parseArgs({
