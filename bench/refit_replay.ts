@@ -13,11 +13,10 @@
  *   peaks nearer its own centre than its component's other patches'; patches of fewer than 9
  *   pixels are not fitted, hence not saved, and their peaks are missing here.
  *
- * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` is an experiment,
- * not the pipeline: each region's counts are summed with the same pixels of the neighbouring
- * frames f ± 1 where that raises the region's SNR (a spot spread over ω, as most are), the model
- * selected on the sum (read noise × √n), and each peak's frame-f height re-fitted with its
- * centre and shape fixed; peaks under 3 σ in frame f are dropped.
+ * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` gives regions saved
+ * without their neighbouring frames' counts (a run with `refine_omega_frames 0`, or before it)
+ * those counts from the scan, so the re-fit selects on the frames' sum as `process` does by
+ * default (process/sr_peaks.ts `selectRegionPeaks`).
  *
  * Run: `deno run -A bench/refit_replay.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
  * [--frames 60] [--split JSON] [--pool SCAN_DIR]`.
@@ -29,9 +28,6 @@ import { pairResolved } from "../evaluation/metrics.ts";
 import { yzFromREta } from "../geometry/detector.ts";
 import { findMidasZip } from "../midas/scan_dir.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
-import { regionModel } from "../fitting/model_select.ts";
-import { type FittedPeak, wrapDeg } from "../fitting/pv_fit.ts";
-import { levenbergMarquardt } from "../fitting/levenberg_marquardt.ts";
 import { parseRefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
 import { ownsAmong } from "../process/spots.ts";
 
@@ -77,88 +73,36 @@ function frameCounts(f: number): Promise<Float64Array> {
   return img;
 }
 
-/** The experiment of `--pool` (module doc): the peaks kept for frame f. */
-async function pooledPeaks(g: Region): Promise<FittedPeak[]> {
-  const m = g.value.length;
+/**
+ * `--pool`: the region with the same pixels' counts in frames f ± 1 (those the scan has), as
+ * `process` passes them to the re-fit; a region saved with its neighbours keeps them.
+ */
+async function withNeighbours(g: Region): Promise<Region> {
+  if (!zip || g.neighbours) return g;
   const pix = Array.from(g.r, (r, i) => {
     const q = yzFromREta(r, g.eta[i], YBC, ZBC);
     return Math.round(q.zPx) * zip!.nY + Math.round(q.yPx);
   });
-  const own = (i: number) => g.value[i] > g.threshold;
-  const sumOwn = (img: ArrayLike<number>) => {
-    let s = 0;
-    for (let i = 0; i < m; i++) if (own(i)) s += img[pix[i]];
-    return s;
-  };
-  const here = await frameCounts(g.frame);
-  const value = Float64Array.from(pix, (k) => here[k]);
-  let signal = sumOwn(here), n = 1;
-  const next = [];
+  const neighbours = [];
   for (const f of [g.frame - 1, g.frame + 1]) {
-    if (f >= 0 && f < zip!.nFrames) {
-      const img = await frameCounts(f);
-      next.push({ img, s: sumOwn(img) });
-    }
+    if (f < 0 || f >= zip.nFrames) continue;
+    const t = performance.now();
+    const img = await frameCounts(f);
+    readMs += performance.now() - t;
+    neighbours.push(Float64Array.from(pix, (k) => img[k]));
   }
-  // Background-limited SNR of the sum: signal / √n; add the brighter neighbour first.
-  for (const nb of next.sort((a, b) => b.s - a.s)) {
-    if ((signal + nb.s) / Math.sqrt(n + 1) <= signal / Math.sqrt(n)) break;
-    for (let i = 0; i < m; i++) value[i] += nb.img[pix[i]];
-    signal += nb.s;
-    n++;
-  }
-  if (n === 1 || !g.noise) return selectRegionPeaks(g)?.fit.peaks ?? [];
-  const seeds = g.seeds.map((s) => {
-    let best = 0, d2 = Infinity;
-    for (let i = 0; i < m; i++) {
-      const d = (g.r[i] - s.r) ** 2 + (g.r[i] * wrapDeg(g.eta[i] - s.eta) * Math.PI / 180) ** 2;
-      if (d < d2) [d2, best] = [d, i];
-    }
-    return { ...s, value: Math.max(value[best], n * g.threshold) };
-  });
-  const noise = { gain: g.noise.gain, readSigma: g.noise.readSigma * Math.sqrt(n) };
-  const choice = selectRegionPeaks({ ...g, value, seeds, noise, threshold: n * g.threshold });
-  if (!choice) return [];
-  // Frame-f heights (≥ 0) and background by least squares, centres and shapes fixed.
-  const peaks = choice.fit.peaks, k = peaks.length + 1;
-  const cols = [
-    new Float64Array(m).fill(1),
-    // Each peak at unit height (regionModel of a fit holding only it, without background).
-    ...peaks.map((p) => regionModel(g, { ...choice.fit, bg: 0, peaks: [{ ...p, iMax: 1 }] })),
-  ];
-  const fit = levenbergMarquardt(
-    {
-      nParams: k,
-      nResiduals: m,
-      evaluate(x, r, jac) {
-        for (let i = 0; i < m; i++) {
-          let mu = 0;
-          for (let a = 0; a < k; a++) {
-            mu += x[a] * cols[a][i];
-            if (jac) jac[i * k + a] = cols[a][i];
-          }
-          r[i] = mu - g.value[i];
-        }
-      },
-    },
-    [0, ...peaks.map((p) => p.iMax / n)],
-    {
-      lower: [-Infinity, ...peaks.map(() => 0)],
-      upper: [Infinity, ...peaks.map(() => Infinity)],
-      maxIter: 20,
-    },
-  );
-  const h = fit.x;
-  const sigma = Math.sqrt(g.noise.gain * Math.max(h[0], 0) + g.noise.readSigma ** 2);
-  return peaks.flatMap((p, j) => (h[j + 1] > 3 * sigma ? [{ ...p, iMax: h[j + 1] }] : []));
+  return { ...g, neighbours };
 }
 
 const fitted = new Map<Region, { y: number; z: number }[]>();
+let fitMs = 0, readMs = 0;
 async function peaksOf(g: Region) {
   let out = fitted.get(g);
   if (!out) {
     const r = { ...g, split: g.split && { ...g.split, ...splitOverride } };
-    const peaks = zip ? await pooledPeaks(r) : selectRegionPeaks(r)?.fit.peaks ?? [];
+    const t = performance.now();
+    const peaks = selectRegionPeaks(await withNeighbours(r))?.fit.peaks ?? [];
+    fitMs += performance.now() - t;
     // As `process`, a patch reports only the peaks nearer its own centre than its component's
     // other patches' (process/spots.ts `ownsAmong`).
     out = peaks.map((p) => yzFromREta(p.r, p.eta, YBC, ZBC)).map((q) => ({ y: q.yPx, z: q.zPx }))
@@ -251,5 +195,5 @@ console.log(
   `frames 0–${LAST}: ${ownMatched} / ${nOwn} own-frame spots matched; ${nPeaks} peaks, ` +
     `${unmatched} matched to no spot within 1.5 px; ${
       ((performance.now() - t0) / 1000).toFixed(1)
-    } s`,
+    } s (fitting ${((fitMs - readMs) / 1000).toFixed(1)} s)`,
 );

@@ -59,6 +59,7 @@ import {
   componentCentres,
   extractSpotPatches,
   ownsAmong,
+  patchWindows,
   pixelPairsYZ,
   RING_MAX_SNR,
   type SpotPatches,
@@ -285,6 +286,11 @@ interface PendingFrame {
   spots: SpotPatches;
   /** The frame's count variance model for the raw re-fit's BIC (absent: F-test). */
   noise?: { gain: number; readSigma: number };
+  /**
+   * With `refine_omega_frames`: [count, P, P] windows of the neighbouring frames (f − 1, f + 1,
+   * those the scan has) under the patches (process/spots.ts `patchWindows`).
+   */
+  neighbours?: Float64Array[];
 }
 
 /**
@@ -366,6 +372,10 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
     // them, so it runs only where the ring re-fit does: with MIDAS's fit (srfac 1) those spots'
     // peaks land 1.5–3 px off and count as spurious (issue #12).
     const ringPx = s.cascade && refine ? cfg.refine_ring_px : 0;
+    // Neighbouring frames the re-fit may sum with each frame (process/sr_peaks.ts): a frame's
+    // patches wait for the next frame's windows, and the stream reaches one frame past the
+    // todo frames on each side, so a shard or a resumed run fits as the whole run does.
+    const omegaFrames = bic && s.cascade ? cfg.refine_omega_frames : 0;
     const la = o.srfac > 1 ? levelArgs(cfg, o.srfac) : null;
     if (la && (la.gaussSigma > 0 || la.medianSize > 1)) {
       log.warn(
@@ -374,9 +384,13 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
     }
     let spotCount = 0;
     const resumed = done > 0;
-    const corrected = new Float64Array(nZ * nY);
+    let corrected = new Float64Array(nZ * nY);
+    let previous = omegaFrames > 0 ? new Float64Array(nZ * nY) : corrected;
+    let previousFrame = Number.NaN;
     const pending: PendingFrame[] = [];
     let pendingPatches = 0;
+    /** A frame whose patches still wait for the next frame's windows. */
+    let waiting: PendingFrame | null = null;
 
     const commit = async (frame: number, recs: PeakRecord[], nSpots: number) => {
       const tw = clock();
@@ -447,6 +461,9 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
                 noise: p.noise,
                 split,
                 ring: p.spots.ring?.subarray(j * P * P, (j + 1) * P * P),
+                neighbours: p.neighbours?.length
+                  ? p.neighbours.map((w) => w.subarray(j * P * P, (j + 1) * P * P))
+                  : undefined,
                 onRegion: o.saveRefitRegions
                   ? (g) => regions.push(formatRefitRegion(g, at))
                   : undefined,
@@ -479,15 +496,21 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
       pending.length = 0;
       pendingPatches = 0;
     };
+    const enqueue = async (p: PendingFrame) => {
+      pending.push(p);
+      pendingPatches += p.spots.count;
+      if (pendingPatches >= cfg.batch_size) await flush();
+    };
 
     if (todo.length > 0) {
       const pipe = await FramePipeline.open(s.zipPath);
       try {
         // Frames are streamed over [first todo, last]; already finished ones are skipped.
         const skip = params.SkipFrame;
+        const todoSet = new Set(todo);
         const it = pipe.frames({
-          start: skip + todo[0],
-          end: skip + s.last + 1,
+          start: skip + Math.max(todo[0] - omegaFrames, 0),
+          end: skip + Math.min(s.last + 1 + omegaFrames, s.nFrames),
           readAhead: o.readAhead ?? 2,
         });
         let td = clock();
@@ -495,13 +518,24 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
           if (t) t.decode += clock() - td;
           o.signal?.throwIfAborted();
           const f = fr.index - skip;
-          if (frameLog.has(f)) {
+          const context = omegaFrames > 0 && (todoSet.has(f - 1) || todoSet.has(f + 1));
+          if (!todoSet.has(f) && !context) {
             td = clock();
             continue;
           }
           let tp = clock();
           correctFrame(fr.data, s.corr, corrected);
           if (t) t.preprocess += clock() - tp;
+          if (waiting && waiting.frame === f - 1) {
+            waiting.neighbours!.push(patchWindows(waiting.spots, corrected, nY, nZ));
+            await enqueue(waiting);
+            waiting = null;
+          }
+          if (!todoSet.has(f)) {
+            [previous, corrected, previousFrame] = [corrected, previous, f];
+            td = clock();
+            continue;
+          }
           tp = clock();
           const omega = frameOmega(params, f);
           let noise: NoiseModel | null = null;
@@ -569,12 +603,19 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
                 : undefined,
             });
             if (t) t.spots += clock() - tp;
-            pending.push({ frame: f, omega, spots, noise: fitNoise });
-            pendingPatches += spots.count;
-            if (pendingPatches >= cfg.batch_size) await flush();
+            const entry: PendingFrame = { frame: f, omega, spots, noise: fitNoise };
+            if (omegaFrames > 0) {
+              entry.neighbours = previousFrame === f - 1
+                ? [patchWindows(spots, previous, nY, nZ)]
+                : [];
+              waiting = entry;
+            } else await enqueue(entry);
           }
+          if (omegaFrames > 0) [previous, corrected, previousFrame] = [corrected, previous, f];
           td = clock();
         }
+        // The scan's last frame has no next one.
+        if (waiting) await enqueue(waiting);
         await flush();
       } finally {
         pipe.close();

@@ -331,6 +331,31 @@ function isStrictMax(img: Float64Array, nY: number, nZ: number, y: number, z: nu
   return true;
 }
 
+/**
+ * [count, P, P] values of another frame (row-major nZ × nY) under each patch's window: the same
+ * detector pixels one frame earlier or later in ω, for the raw re-fit's summed frames
+ * (process/sr_peaks.ts `RawRefit.neighbours`). Pixels off the detector are 0. Pure.
+ */
+export function patchWindows(
+  s: Pick<SpotPatches, "count" | "patchSize" | "y00" | "z00">,
+  frame: ArrayLike<number>,
+  nY: number,
+  nZ: number,
+): Float64Array {
+  const P = s.patchSize, out = new Float64Array(s.count * P * P);
+  for (let j = 0; j < s.count; j++) {
+    for (let r = 0; r < P; r++) {
+      const z = s.z00[j] + r;
+      if (z < 0 || z >= nZ) continue;
+      for (let c = 0; c < P; c++) {
+        const y = s.y00[j] + c;
+        if (y >= 0 && y < nY) out[(j * P + r) * P + c] = frame[z * nY + y];
+      }
+    }
+  }
+  return out;
+}
+
 /** Flat pixel indices → interleaved (Y, Z) int16 pairs for `AllPeaks_PX.bin` (MIDAS order). */
 export function pixelPairsYZ(pixels: Int32Array, nY: number): Int16Array {
   const out = new Int16Array(2 * pixels.length);

@@ -109,6 +109,12 @@ export const srConfigSchema = v.pipe(
      * MIDAS. Absent = 2.
      */
     refine_ring_px: v.optional(v.pipe(num, v.integer(), v.minValue(0)), 2),
+    /**
+     * srmidas extension, BIC re-fit only: how many neighbouring frames on each side (ω) the
+     * re-fit may sum with frame f where that raises a region's SNR (process/sr_peaks.ts
+     * `selectRegionPeaks`); 0 = frame f alone. Absent = 1 (issue #12, bench/RESULTS.md).
+     */
+    refine_omega_frames: v.optional(v.pipe(num, v.integer(), v.minValue(0), v.maxValue(1)), 1),
     R_deviation: num,
     lrsz: v.pipe(intPos, v.minValue(4)),
     edge_bound_cutoff_fac: pos,
@@ -243,6 +249,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
       "refine_split_min_gain",
       "refine_split_min_misfit_z",
       "refine_ring_px",
+      "refine_omega_frames",
       "R_deviation",
       "lrsz",
       "edge_bound_cutoff_fac",

@@ -6,7 +6,12 @@ import {
   selectRegionPeaks,
   srPatchRows,
 } from "./sr_peaks.ts";
-import { type ComponentCentres, extractSpotPatches, type SpotPatches } from "./spots.ts";
+import {
+  type ComponentCentres,
+  extractSpotPatches,
+  patchWindows,
+  type SpotPatches,
+} from "./spots.ts";
 import type { SplitOptions } from "../fitting/model_select.ts";
 import { assert, assertEquals } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
@@ -370,11 +375,12 @@ Deno.test("formatRefitRegion / parseRefitRegion: a round trip; a line without a 
     seeds: [{ r: 500.5, eta: 10.05, value: 40 }],
     own: [true],
     threshold: 10,
+    neighbours: [Float64Array.of(12, 20)],
   };
   const centres: ComponentCentres = { own: [110, 210], before: [], after: [[118, 210]] };
   const line = formatRefitRegion(g, { frame: 3, y00: 100, z00: 200, centres });
   const back = parseRefitRegion(line);
-  assertEquals([back.value, back.centres], [g.value, centres]);
+  assertEquals([back.value, back.centres, back.neighbours], [g.value, centres, g.neighbours]);
   const noSeeds = JSON.stringify({ ...JSON.parse(line), seeds: undefined });
   let msg = "";
   try {
@@ -383,4 +389,75 @@ Deno.test("formatRefitRegion / parseRefitRegion: a round trip; a line without a 
     msg = (e as Error).message;
   }
   assert(msg.includes("'seeds'"), msg);
+});
+
+Deno.test("raw re-fit on summed frames: a faint 1.5 px pair that frame f leaves as one spot splits with f ± 1; a single spot stays one", () => {
+  // Three frames of the same spots (ω weights 0.8, 1, 0.8), each with its own noise: a pair
+  // 1.5 px apart (ratio 2, peak 120 counts) and, 30 px away, a single spot. The SR seed is one
+  // peak at the pair's centroid, as the bundled cascade gives.
+  const N = 64, Y0 = 1480, Z0 = 980, YBC = 1022, ZBC = 1022, s = 8;
+  const shape = (yPx: number, zPx: number, iMax: number): SpotShape =>
+    spotShapeAt(yPx, zPx, iMax, { ybc: YBC, zbc: ZBC }, {
+      gR: 1,
+      gArc: 1.2,
+      lR: 1.1,
+      lArc: 1.3,
+      mu: 0.15,
+    });
+  const a = shape(1496.3, 996.6, 120), b = shape(1497.5, 997.5, 60);
+  const c = shape(1526.4, 1020.2, 180);
+  const frameOf = (weight: number, rng: Rng) => {
+    const sig = new Float64Array(N * N);
+    for (const sp of [a, b, c]) {
+      const local = { ...sp, yPx: sp.yPx - Y0, zPx: sp.zPx - Z0 };
+      addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local), weight);
+    }
+    return applyNoise(sig, simulatorNoise(), rng);
+  };
+  const err = (rows: { yCen: number; zCen: number }[], t: SpotShape) =>
+    Math.min(...rows.map((r) => Math.hypot(r.yCen - t.yPx, r.zCen - t.zPx)));
+  for (const seed of [2, 3, 4, 5, 6]) {
+    const [before, frame, after] = [1, 0, 2].map((k) =>
+      frameOf(k === 0 ? 1 : 0.8, new Rng(3 * seed + k, 11))
+    );
+    const noise = countVarianceModel(estimateNoise(frame, { stride: 1 }));
+    const spots = extractSpotPatches(thresholdFrame(frame, undefined, [10]), N, N, {
+      patchSize: 20,
+      minPxCount: 4,
+    });
+    const windows = [patchWindows(spots, before, N, N), patchWindows(spots, after, N, N)];
+    const find = (sp: SpotShape) => {
+      for (let j = 0; j < spots.count; j++) {
+        const dy = sp.yPx - Y0 - spots.y00[j], dz = sp.zPx - Z0 - spots.z00[j];
+        if (dy > 5 && dy < 15 && dz > 5 && dz < 15) return j;
+      }
+      throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
+    };
+    const rows = (sp: SpotShape, at: [number, number, number], pooled: boolean) => {
+      const j = find(sp);
+      return windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, j, [at], 0.45, {
+        noise,
+        split: { minGain: 5 },
+        neighbours: pooled ? windows.map((w) => w.subarray(j * 400, (j + 1) * 400)) : undefined,
+      });
+    };
+    const centroid: [number, number, number] = [
+      (2 * a.yPx + b.yPx) / 3,
+      (2 * a.zPx + b.zPx) / 3,
+      60,
+    ];
+    assertEquals(rows(a, centroid, false).length, 1, `seed ${seed}: frame f alone`);
+    const pair = rows(a, centroid, true);
+    assertEquals(pair.length, 2, `seed ${seed}: summed frames`);
+    for (const t of [a, b]) {
+      assert(
+        err(pair, t) < 0.5,
+        `seed ${seed}: spot at ${t.yPx} ${err(pair, t).toFixed(2)} px off`,
+      );
+    }
+    // Frame f's own heights: the sum's peaks carry f's counts, not the sum's.
+    const brighter = pair.reduce((p, q) => (q.iMax > p.iMax ? q : p));
+    assert(brighter.iMax > 60 && brighter.iMax < 200, `seed ${seed}: IMax ${brighter.iMax}`);
+    assertEquals(rows(c, [c.yPx, c.zPx, 60], true).length, 1, `seed ${seed}: single`);
+  }
 });

@@ -219,7 +219,35 @@ Deno.test("process SR path (srfac 4, tiny untrained cascade) runs end to end; --
     assert(g.frame >= 0 && g.frame < 4, `frame ${g.frame}`);
     assertEquals(g.own.length, g.seeds.length);
     assertEquals(g.r.length, g.value.length);
+    // The re-fit sums each frame with its neighbours (refine_omega_frames 1): frames 0 and 3
+    // have one, frames 1 and 2 two, on the region's own pixels.
+    assertEquals(g.neighbours?.length, g.frame === 0 || g.frame === 3 ? 1 : 2, `frame ${g.frame}`);
+    for (const v of g.neighbours!) assertEquals(v.length, g.r.length);
   }
+});
+
+Deno.test("process SR path on a noisy scan: the re-fit sums neighbouring frames, and frames 1–3 alone fit as the whole run does", async () => {
+  const noisy = await simulateScan({ mode: "realistic", nFrames: 5, omegaStepDeg: -0.25 });
+  const models = await Deno.makeTempDir({ prefix: "srm_proc_models_" });
+  await tinyModels(models);
+  const runOn = (params: Record<string, unknown>) =>
+    run({ srfac: 4, ...params }, { scan: noisy.scan, models });
+  const whole = await runOn({ saveRefitRegions: 1 });
+  const regions = (await Deno.readTextFile(`${whole.outDir}/peaks/SR_out/refit_regions.jsonl`))
+    .trim().split("\n").map(parseRefitRegion);
+  const pooled = regions.filter((g) => g.noise && g.neighbours?.length === 2);
+  assert(pooled.length > 10, `${pooled.length} of ${regions.length} regions with both neighbours`);
+  // Frames 1–3 alone read frames 0 and 4 as their neighbours: the same rows as the whole run,
+  // so shards and resumed runs fit as one run does.
+  const part = await runOn({ frames: [1, 3] });
+  const [ps, partPs] = await Promise.all(
+    [whole, part].map((t) => readAllPeaksPS(`${temp(t.outDir)}/AllPeaks_PS.bin`)),
+  );
+  for (const f of [1, 2, 3]) {
+    assert(ps[f].length > 0, `frame ${f} has rows`);
+    assertEquals([...partPs[f]], [...ps[f]], `frame ${f}`);
+  }
+  await Deno.remove(noisy.dir, { recursive: true });
 });
 
 globalThis.addEventListener("unload", () => Deno.removeSync(sim.dir, { recursive: true }));
