@@ -28,7 +28,11 @@ import { pairResolved } from "../evaluation/metrics.ts";
 import { yzFromREta } from "../geometry/detector.ts";
 import { findMidasZip } from "../midas/scan_dir.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
-import { parseRefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
+import {
+  formatRefitRegion,
+  parseRefitRegion,
+  selectRegionPeaks,
+} from "../process/sr_peaks.ts";
 import { ownsAmong } from "../process/spots.ts";
 
 const { values: opt, positionals } = parseArgs({
@@ -39,6 +43,8 @@ const { values: opt, positionals } = parseArgs({
     frames: { type: "string", default: "60" },
     split: { type: "string" },
     pool: { type: "string" },
+    "pool-frames": { type: "string", default: "1" },
+    "save-pooled": { type: "string" },
     ybc: { type: "string", default: "1022" },
     zbc: { type: "string", default: "1022" },
   },
@@ -68,7 +74,7 @@ function frameCounts(f: number): Promise<Float64Array> {
   if (!img) {
     img = zip!.readFrame(f).then((raw) => Float64Array.from(raw, (x, i) => x - darkMean![i]));
     frameCache.set(f, img);
-    if (frameCache.size > 4) frameCache.delete(frameCache.keys().next().value!);
+    if (frameCache.size > 6) frameCache.delete(frameCache.keys().next().value!);
   }
   return img;
 }
@@ -84,18 +90,27 @@ async function withNeighbours(g: Region): Promise<Region> {
     return Math.round(q.zPx) * zip!.nY + Math.round(q.yPx);
   });
   const neighbours = [];
-  for (const f of [g.frame - 1, g.frame + 1]) {
-    if (f < 0 || f >= zip.nFrames) continue;
+  const reach = Number(opt["pool-frames"]);
+  for (let d = -reach; d <= reach; d++) {
+    const f = g.frame + d;
+    if (d === 0 || f < 0 || f >= zip.nFrames) continue;
     const t = performance.now();
     const img = await frameCounts(f);
     readMs += performance.now() - t;
     neighbours.push(Float64Array.from(pix, (k) => img[k]));
   }
-  return { ...g, neighbours };
+  const out = { ...g, neighbours };
+  if (opt["save-pooled"]) {
+    const { frame, y00, z00, centres } = g;
+    pooledLines.push(formatRefitRegion(out, { frame, y00, z00, centres }));
+  }
+  return out;
 }
 
 const fitted = new Map<Region, { y: number; z: number }[]>();
 let fitMs = 0, readMs = 0;
+/** `--save-pooled OUT`: the regions replayed, with their neighbours, for faster replays. */
+const pooledLines: string[] = [];
 async function peaksOf(g: Region) {
   let out = fitted.get(g);
   if (!out) {
@@ -191,6 +206,7 @@ for (let f = 0; f <= LAST; f++) {
   }
 }
 zip?.close();
+if (opt["save-pooled"]) await Deno.writeTextFile(opt["save-pooled"], pooledLines.join("\n") + "\n");
 console.log(
   `frames 0–${LAST}: ${ownMatched} / ${nOwn} own-frame spots matched; ${nPeaks} peaks, ` +
     `${unmatched} matched to no spot within 1.5 px; ${

@@ -56,6 +56,16 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
   // The re-fit's below-threshold ring: 2 px when absent (both formats), 0 = MIDAS's pixels only.
   assertEquals([json.refine_ring_px, txt.refine_ring_px], [2, 2]);
   assertEquals(validateSrConfig({ ...plain, refine_ring_px: 0 }, "x.json").refine_ring_px, 0);
+  // Summed neighbouring frames for the peak count: 1 when absent, 0 = frame f alone, at most 1.
+  assertEquals([json.refine_omega_frames, txt.refine_omega_frames], [1, 1]);
+  assertEquals(
+    validateSrConfig({ ...plain, refine_omega_frames: 0 }, "x.json").refine_omega_frames,
+    0,
+  );
+  await assertRejects(
+    () => Promise.resolve(validateSrConfig({ ...plain, refine_omega_frames: 2 }, "x.json")),
+    "refine_omega_frames",
+  );
   const dir = await Deno.makeTempDir();
   try {
     const withRing = `${await Deno.readTextFile(EXAMPLE_TXT)}\nrefine_ring_px 1\n`;
