@@ -16,10 +16,14 @@
  * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` gives regions saved
  * without their neighbouring frames' counts (a run with `refine_omega_frames 0`, or before it)
  * those counts from the scan, so the re-fit selects on the frames' sum as `process` does by
- * default (process/sr_peaks.ts `selectRegionPeaks`).
+ * default (process/sr_peaks.ts `selectRegionPeaks`); `--pool-frames 2` reads f ± 2 instead, and
+ * `--save-pooled OUT.jsonl` writes the regions replayed with their neighbours, which replay without
+ * the scan in a quarter of the time. `--pooled-model-error 0.045` overrides the model error on
+ * summed frames.
  *
  * Run: `deno run -A bench/refit_replay.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
- * [--frames 60] [--split JSON] [--pool SCAN_DIR]`.
+ * [--frames 60] [--split JSON] [--pool SCAN_DIR [--pool-frames N] [--save-pooled OUT]]
+ * [--pooled-model-error E]`.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -28,11 +32,7 @@ import { pairResolved } from "../evaluation/metrics.ts";
 import { yzFromREta } from "../geometry/detector.ts";
 import { findMidasZip } from "../midas/scan_dir.ts";
 import { openMidasZip } from "../midas/zip_reader.ts";
-import {
-  formatRefitRegion,
-  parseRefitRegion,
-  selectRegionPeaks,
-} from "../process/sr_peaks.ts";
+import { formatRefitRegion, parseRefitRegion, selectRegionPeaks } from "../process/sr_peaks.ts";
 import { ownsAmong } from "../process/spots.ts";
 
 const { values: opt, positionals } = parseArgs({
@@ -45,6 +45,7 @@ const { values: opt, positionals } = parseArgs({
     pool: { type: "string" },
     "pool-frames": { type: "string", default: "1" },
     "save-pooled": { type: "string" },
+    "pooled-model-error": { type: "string" },
     ybc: { type: "string", default: "1022" },
     zbc: { type: "string", default: "1022" },
   },
@@ -114,7 +115,11 @@ const pooledLines: string[] = [];
 async function peaksOf(g: Region) {
   let out = fitted.get(g);
   if (!out) {
-    const r = { ...g, split: g.split && { ...g.split, ...splitOverride } };
+    const r = {
+      ...g,
+      split: g.split && { ...g.split, ...splitOverride },
+      pooledModelError: opt["pooled-model-error"] ? Number(opt["pooled-model-error"]) : undefined,
+    };
     const t = performance.now();
     const peaks = selectRegionPeaks(await withNeighbours(r))?.fit.peaks ?? [];
     fitMs += performance.now() - t;

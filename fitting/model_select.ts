@@ -121,6 +121,13 @@ export interface SplitOptions {
    */
   allDirections?: boolean;
   /**
+   * All four directions only on fits whose χ² lies at least this many σ above its expectation
+   * ({@link misfitZ}); the one residual axis elsewhere (default: `allDirections` everywhere or
+   * nowhere). A fit at its noise floor seldom gains a split at all, so the extra directions are
+   * spent where a split is likely.
+   */
+  allDirectionsMinMisfitZ?: number;
+  /**
    * Search only while the current fit misfits: its χ² must exceed the expected ν = m − p by at
    * least this many standard deviations √(2ν) ({@link misfitZ}; default −∞, always search). A
    * fit at or below its noise floor seldom leaves structure a second peak explains by the BIC
@@ -481,12 +488,15 @@ function splitForward(
       .sort((a, b) => peaks[b].iMax - peaks[a].iMax)
       .slice(0, nTried);
     const mu = regionModel(px, best.fit);
+    const allDirs = so.allDirectionsMinMisfitZ === undefined
+      ? so.allDirections
+      : misfitZ(best.fit, m) >= so.allDirectionsMinMisfitZ;
     for (const j of order) {
       const others = peaks.flatMap((p, k) => (k === j ? [] : [seedOf(p)]));
       const fromOthers = from.filter((_, k) => k !== j);
       const p = peaks[j], parent = [...fromOthers, from[j], from[j]];
       const twin = [...shapes.filter((_, k) => k !== j), shapes[j], shapes[j]];
-      const dirs = so.allDirections ? SPLIT_DIRS : [splitAxis(px, mu, w, p)];
+      const dirs = allDirs ? SPLIT_DIRS : [splitAxis(px, mu, w, p)];
       for (const [ur, ua] of dirs) {
         cands.push({
           seeds: [...others, seedOf(p, h * ur, h * ua, 0.6), seedOf(p, -h * ur, -h * ua, 0.6)],

@@ -308,3 +308,31 @@ Deno.test("residualPeak: a faint spot's spread excess beats one hotter pixel", (
   assert(d < 1, `the filter's pixel is ${d.toFixed(2)} px from the spot`);
   assert(res.height > 10 && res.height < 45, `height ${res.height.toFixed(1)}`);
 });
+
+Deno.test("model selection (BIC + split): all four split directions only on fits that misfit", () => {
+  // allDirectionsMinMisfitZ 2: a single spot's fit (z < 2) is searched along its residual axis
+  // only, a pair's one-peak fit (z > 3) along all four; each equals that search run alone.
+  const a = shape(1507.2, 1006.9, 4000), b = shape(1508.0, 1007.5, 4000);
+  const one = { threshold: 10, noise, minSigmaPx: 0.5 };
+  const fitOf = (px: Parameters<typeof selectPeakCount>[0], s: PeakSeed, split: object) =>
+    selectPeakCount(px, [s], { ...one, split })!.fit.peaks.map((p) => [p.r, p.eta, p.iMax]);
+  let differ = 0;
+  for (const seed of SEEDS) {
+    for (const spots of [[a, b], [a]]) {
+      const { px, seedAt } = region(spots, seed);
+      const s = seedAt(a.yPx, a.zPx);
+      const gated = fitOf(px, s, { allDirectionsMinMisfitZ: 2 });
+      const all = fitOf(px, s, { allDirections: true }), axis = fitOf(px, s, {});
+      if (JSON.stringify(all) !== JSON.stringify(axis)) differ++;
+      const want = spots.length === 2 ? all : axis;
+      assert(
+        JSON.stringify(gated) === JSON.stringify(want),
+        `seed ${seed}, ${spots.length} spot(s): gated search differs from the ${
+          spots.length === 2 ? "all-direction" : "one-axis"
+        } one`,
+      );
+    }
+  }
+  // Otherwise the test could not tell the two searches apart.
+  assert(differ >= 3, `the two searches differ on ${differ} regions`);
+});

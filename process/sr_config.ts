@@ -104,6 +104,14 @@ export const srConfigSchema = v.pipe(
      */
     refine_split_min_misfit_z: v.optional(num),
     /**
+     * srmidas extension: the directions a peak is split along (fitting/model_select.ts). "residual"
+     * = the one axis the fit's residual points to; "all" = radial, azimuthal and both diagonals
+     * (`allDirections`), about twice the fitting time; "misfit" = all four on fits whose χ² lies
+     * {@link SPLIT_ALL_DIRECTIONS_MISFIT_Z} σ or more above its expectation, the residual axis
+     * elsewhere. Absent = "misfit".
+     */
+    refine_split_directions: v.optional(v.picklist(["residual", "misfit", "all"]), "misfit"),
+    /**
      * srmidas extension: the raw re-fit also fits the below-threshold pixels within this many px
      * of the component (process/spots.ts `ring`); 0 = only the pixels over the threshold, as
      * MIDAS. Absent = 2.
@@ -162,6 +170,16 @@ export function peakShapeMode(c: SrConfig): "com" | "pv" | "auto" {
   return YES.has(m) ? "pv" : AUTO.has(m) ? "auto" : "com";
 }
 
+/**
+ * `refine_split_directions "misfit"`: fits this many σ or more above their χ² expectation are
+ * split along all four directions. A single spot's fit seldom lies there, a pair's one-peak fit
+ * does. On issue #12's acceptance scan regions (bench/refit_replay.ts, frames f ± 1 summed):
+ * along the residual axis 91 pairs resolved for 100 unmatched peaks on frames 0–59 in 62 s of
+ * fitting (model error 6 % on the sum; 98 / 125 at 3 %); gated at 2σ, 100 / 95 in 70 s (3 %);
+ * all four everywhere, 98 / 95 in 111 s (3.5 %) (bench/RESULTS.md).
+ */
+export const SPLIT_ALL_DIRECTIONS_MISFIT_Z = 2;
+
 /** True when SR peaks are re-fitted on the raw counts (`refine_on_raw`, default yes). */
 export function refinesOnRaw(c: SrConfig): boolean {
   return YES.has(c.refine_on_raw);
@@ -179,7 +197,14 @@ export function refineUsesBic(c: SrConfig): boolean {
 export function refineSplits(c: SrConfig): SplitOptions | undefined {
   if (!refineUsesBic(c) || !YES.has(c.refine_split)) return undefined;
   const z = c.refine_split_min_misfit_z;
-  return { minGain: c.refine_split_min_gain, ...(z === undefined ? {} : { minMisfitZ: z }) };
+  return {
+    minGain: c.refine_split_min_gain,
+    ...(z === undefined ? {} : { minMisfitZ: z }),
+    ...(c.refine_split_directions === "all" ? { allDirections: true } : {}),
+    ...(c.refine_split_directions === "misfit"
+      ? { allDirectionsMinMisfitZ: SPLIT_ALL_DIRECTIONS_MISFIT_Z }
+      : {}),
+  };
 }
 
 /** Keys sr-midas's own JSON configs carry that mean nothing to the code (§10.7), at any level. */
@@ -250,6 +275,7 @@ export function parseSrConfigTxt(text: string, source: string): Record<string, u
       "refine_split",
       "refine_split_min_gain",
       "refine_split_min_misfit_z",
+      "refine_split_directions",
       "refine_ring_px",
       "refine_omega_frames",
       "R_deviation",

@@ -6,6 +6,7 @@ import {
   refinesOnRaw,
   refineSplits,
   resolveModelDirs,
+  SPLIT_ALL_DIRECTIONS_MISFIT_Z,
   validateSrConfig,
 } from "./sr_config.ts";
 import { assert, assertEquals, assertRejects } from "./_test_util.ts";
@@ -38,12 +39,23 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
     "refine_on_raw: expected yes/no",
   );
   // The BIC re-fit's split search: on by default with BIC, off with the F-test or "no".
-  assertEquals(refineSplits(json), { minGain: 5 });
-  assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25 });
+  const gate = { allDirectionsMinMisfitZ: SPLIT_ALL_DIRECTIONS_MISFIT_Z };
+  assertEquals(refineSplits(json), { minGain: 5, ...gate });
+  assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25, ...gate });
   assertEquals(refineSplits({ ...json, refine_split_min_misfit_z: -2 }), {
     minGain: 5,
     minMisfitZ: -2,
+    ...gate,
   });
+  assertEquals(refineSplits({ ...json, refine_split_directions: "all" }), {
+    minGain: 5,
+    allDirections: true,
+  });
+  assertEquals(refineSplits({ ...json, refine_split_directions: "residual" }), { minGain: 5 });
+  await assertRejects(
+    () => Promise.resolve(validateSrConfig({ ...plain, refine_split_directions: "x" }, "x.json")),
+    "refine_split_directions",
+  );
   assertEquals(refineSplits({ ...json, refine_select: "ftest" }), undefined);
   const noSplit = await loadSrConfig(
     new URL("../configs/sr_config.nosplit.json", import.meta.url).pathname,

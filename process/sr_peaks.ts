@@ -125,8 +125,11 @@ export interface RefitRegion {
   own: boolean[];
   threshold: number;
   noise?: { gain: number; readSigma: number };
-  /** The model's relative error in the BIC weights (fitting/model_select.ts; default 3 %). */
-  modelError?: number;
+  /**
+   * The model's relative error in the BIC weights on summed frames (fitting/model_select.ts
+   * `modelError`; default one frame's, 3 %), for experiments (bench/refit_replay.ts).
+   */
+  pooledModelError?: number;
   split?: SplitOptions;
   /**
    * The same pixels' corrected counts in the neighbouring frames (f − 1, f + 1): with `noise`,
@@ -138,10 +141,13 @@ export interface RefitRegion {
 /**
  * The model selection of the raw re-fit (see {@link refineOnRaw}) on one region. With
  * neighbouring frames' counts (`g.neighbours`) and BIC, on the sum of the frames that raise
- * the region's SNR (fitting/omega_pool.ts): read noise ×√n, threshold ×n and the model error
- * {@link POOLED_MODEL_ERROR}; the chosen peaks' heights and background are then re-fitted on
- * frame f's own counts, centres and shapes held, and peaks under {@link MIN_FRAME_SNR} σ of the
- * frame's background dropped (a spot of the sum that has faded by frame f).
+ * the region's SNR (fitting/omega_pool.ts), with read noise ×√n and threshold ×n; the chosen
+ * peaks' heights and background are then re-fitted on frame f's own counts, centres and shapes
+ * held, and peaks under {@link MIN_FRAME_SNR} σ of the frame's background dropped (a spot of the
+ * sum that has faded by frame f). With the split search along all four directions on fits that
+ * misfit (process/sr_config.ts `SPLIT_ALL_DIRECTIONS_MISFIT_Z`), one frame's model error (3 %)
+ * serves the sum too: along the residual axis alone the sum's false splits of spots spread over
+ * many frames needed 6 % (bench/RESULTS.md).
  */
 export function selectRegionPeaks(g: RefitRegion): PeakCountChoice | null {
   if (!g.noise || !g.neighbours?.length) return selectOneFrame(g);
@@ -163,8 +169,7 @@ export function selectRegionPeaks(g: RefitRegion): PeakCountChoice | null {
     seeds,
     threshold: n * g.threshold,
     noise: { gain: g.noise.gain, readSigma: g.noise.readSigma * Math.sqrt(n) },
-    modelError: g.modelError ?? POOLED_MODEL_ERROR,
-  });
+  }, g.pooledModelError);
   if (!choice) return null;
   const { bg, iMax } = refitHeights(g, choice.fit, g.value);
   const sigma = Math.sqrt(g.noise.gain * Math.max(bg, 0) + g.noise.readSigma ** 2);
@@ -182,28 +187,19 @@ export function selectRegionPeaks(g: RefitRegion): PeakCountChoice | null {
 }
 
 /**
- * Relative model error of the BIC weights on summed frames (fitting/model_select.ts
- * `modelError`; one frame: 3 %). The sum holds 2–3× the counts, so the point-sampled model's
- * mismatch with pixel- and ω-integrated spots stands out further above the counting noise. On
- * issue #12's acceptance scan (bench/refit_replay.ts on the run's regions): 3 % resolved 98
- * pairs and left 125 peaks of frames 0–59 matched to no spot, 4.5 % 94 / 113, 6 % 91 / 96,
- * 10 % 81 / 92; one frame alone resolves 79 and leaves 92.
- */
-export const POOLED_MODEL_ERROR = 0.06;
-/**
  * A peak of the summed frames stays only if its height in frame f is at least this many σ of
  * the frame's background noise (the split search's `minSnr`).
  */
 export const MIN_FRAME_SNR = 3;
 
-function selectOneFrame(g: RefitRegion): PeakCountChoice | null {
+function selectOneFrame(g: RefitRegion, modelError?: number): PeakCountChoice | null {
   const bic = g.noise !== undefined;
   return selectPeakCount({ r: g.r, eta: g.eta, value: g.value }, g.seeds, {
     threshold: g.threshold,
     ftolRel: bic ? BIC_FTOL_REL : undefined,
     minF: EXTRA_PEAK_MIN_F,
     noise: g.noise,
-    modelError: g.modelError,
+    modelError,
     // Each seed keeps its own shape: neighbours in one patch are often other grains' spots with
     // other widths (the radial σ varies 0.7–2 px between grains), and one tied width left a
     // misfit that extra peaks absorbed (precision 0.912 → 0.954 untied, on the held-out scan).
