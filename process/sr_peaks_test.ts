@@ -186,38 +186,47 @@ function windowPatchRows(
   });
 }
 
+/** The BIC tests' 64² detector window at (Y0, Z0), its spots of one shape. */
+const WIN = { N: 64, Y0: 1480, Z0: 980, YBC: 1022, ZBC: 1022 };
+const winSpot = (yPx: number, zPx: number, iMax: number): SpotShape =>
+  spotShapeAt(yPx, zPx, iMax, { ybc: WIN.YBC, zbc: WIN.ZBC }, {
+    gR: 1,
+    gArc: 1.2,
+    lR: 1.1,
+    lArc: 1.3,
+    mu: 0.15,
+  });
+/** The window's frame: the spots at ω weight `weight`, with the simulator's noise. */
+function winFrame(spots: readonly SpotShape[], rng: Rng, weight = 1): Float64Array {
+  const { N, Y0, Z0, YBC, ZBC } = WIN, sig = new Float64Array(N * N);
+  for (const sp of spots) {
+    const local = { ...sp, yPx: sp.yPx - Y0, zPx: sp.zPx - Z0 };
+    addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local), weight);
+  }
+  return applyNoise(sig, simulatorNoise(), rng);
+}
+/** The patch whose centre area holds the spot. */
+function winPatchOf(spots: SpotPatches, sp: SpotShape, what: string): number {
+  for (let j = 0; j < spots.count; j++) {
+    const dy = sp.yPx - WIN.Y0 - spots.y00[j], dz = sp.zPx - WIN.Z0 - spots.z00[j];
+    if (dy > 5 && dy < 15 && dz > 5 && dz < 15) return j;
+  }
+  throw new Error(`${what}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
+}
+
 Deno.test("raw re-fit with the frame's measured noise (BIC): a noisy 1.5 px pair splits, a noisy single spot stays one; with the split search, from one SR seed too, and its saved input replays to the same peaks", () => {
   // A 64² window of a detector at (Y0, Z0) with the simulator's noise: a bright pair 1.5 px apart
   // (ratio 2) and, 30 px away, a single spot; the SR seeds are what a resolving model would give:
   // both spots of the pair, and for the single spot a decoy 1.5 px off.
-  const N = 64, Y0 = 1480, Z0 = 980, YBC = 1022, ZBC = 1022, s = 8;
-  const shape = (yPx: number, zPx: number, iMax: number): SpotShape =>
-    spotShapeAt(yPx, zPx, iMax, { ybc: YBC, zbc: ZBC }, {
-      gR: 1,
-      gArc: 1.2,
-      lR: 1.1,
-      lArc: 1.3,
-      mu: 0.15,
-    });
-  const a = shape(1496.3, 996.6, 1200), b = shape(1497.5, 997.5, 600); // 1.5 px apart
-  const c = shape(1526.4, 1020.2, 900);
+  const { N, Y0, Z0, YBC, ZBC } = WIN, s = 8;
+  const a = winSpot(1496.3, 996.6, 1200), b = winSpot(1497.5, 997.5, 600); // 1.5 px apart
+  const c = winSpot(1526.4, 1020.2, 900);
   for (const seed of [1, 2, 3]) {
-    const sig = new Float64Array(N * N);
-    for (const sp of [a, b, c]) {
-      const local = { ...sp, yPx: sp.yPx - Y0, zPx: sp.zPx - Z0 };
-      addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local));
-    }
-    const frame = applyNoise(sig, simulatorNoise(), new Rng(seed, 11));
+    const frame = winFrame([a, b, c], new Rng(seed, 11));
     const noise = countVarianceModel(estimateNoise(frame, { stride: 1 }));
     const thr = thresholdFrame(frame, undefined, [10]);
     const spots = extractSpotPatches(thr, N, N, { patchSize: 20, minPxCount: 4 });
-    const find = (sp: SpotShape) => {
-      for (let j = 0; j < spots.count; j++) {
-        const dy = sp.yPx - Y0 - spots.y00[j], dz = sp.zPx - Z0 - spots.z00[j];
-        if (dy > 5 && dy < 15 && dz > 5 && dz < 15) return j;
-      }
-      throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
-    };
+    const find = (sp: SpotShape) => winPatchOf(spots, sp, `seed ${seed}`);
     const rows = (
       sp: SpotShape,
       srSpots: [number, number, number][],
@@ -395,30 +404,14 @@ Deno.test("raw re-fit on summed frames: a faint 1.5 px pair that frame f leaves 
   // Three frames of the same spots (ω weights 0.8, 1, 0.8), each with its own noise: a pair
   // 1.5 px apart (ratio 2, peak 120 counts) and, 30 px away, a single spot. The SR seed is one
   // peak at the pair's centroid, as the bundled cascade gives.
-  const N = 64, Y0 = 1480, Z0 = 980, YBC = 1022, ZBC = 1022, s = 8;
-  const shape = (yPx: number, zPx: number, iMax: number): SpotShape =>
-    spotShapeAt(yPx, zPx, iMax, { ybc: YBC, zbc: ZBC }, {
-      gR: 1,
-      gArc: 1.2,
-      lR: 1.1,
-      lArc: 1.3,
-      mu: 0.15,
-    });
-  const a = shape(1496.3, 996.6, 120), b = shape(1497.5, 997.5, 60);
-  const c = shape(1526.4, 1020.2, 180);
-  const frameOf = (weight: number, rng: Rng) => {
-    const sig = new Float64Array(N * N);
-    for (const sp of [a, b, c]) {
-      const local = { ...sp, yPx: sp.yPx - Y0, zPx: sp.zPx - Z0 };
-      addPatch(sig, N, integratedSpotPatch(N, N, YBC - Y0, ZBC - Z0, local), weight);
-    }
-    return applyNoise(sig, simulatorNoise(), rng);
-  };
+  const { N, Y0, Z0, YBC, ZBC } = WIN, s = 8;
+  const a = winSpot(1496.3, 996.6, 120), b = winSpot(1497.5, 997.5, 60);
+  const c = winSpot(1526.4, 1020.2, 180);
   const err = (rows: { yCen: number; zCen: number }[], t: SpotShape) =>
     Math.min(...rows.map((r) => Math.hypot(r.yCen - t.yPx, r.zCen - t.zPx)));
   for (const seed of [2, 3, 4, 5, 6]) {
     const [before, frame, after] = [1, 0, 2].map((k) =>
-      frameOf(k === 0 ? 1 : 0.8, new Rng(3 * seed + k, 11))
+      winFrame([a, b, c], new Rng(3 * seed + k, 11), k === 0 ? 1 : 0.8)
     );
     const noise = countVarianceModel(estimateNoise(frame, { stride: 1 }));
     const spots = extractSpotPatches(thresholdFrame(frame, undefined, [10]), N, N, {
@@ -426,13 +419,7 @@ Deno.test("raw re-fit on summed frames: a faint 1.5 px pair that frame f leaves 
       minPxCount: 4,
     });
     const windows = [patchWindows(spots, before, N, N), patchWindows(spots, after, N, N)];
-    const find = (sp: SpotShape) => {
-      for (let j = 0; j < spots.count; j++) {
-        const dy = sp.yPx - Y0 - spots.y00[j], dz = sp.zPx - Z0 - spots.z00[j];
-        if (dy > 5 && dy < 15 && dz > 5 && dz < 15) return j;
-      }
-      throw new Error(`seed ${seed}: no patch holds the spot at ${sp.yPx}, ${sp.zPx}`);
-    };
+    const find = (sp: SpotShape) => winPatchOf(spots, sp, `seed ${seed}`);
     const rows = (sp: SpotShape, at: [number, number, number], pooled: boolean) => {
       const j = find(sp);
       return windowPatchRows({ Y0, Z0, YBC, ZBC, s }, spots, j, [at], 0.45, {
