@@ -122,7 +122,8 @@ export const srConfigSchema = v.pipe(
      * re-fit may sum with frame f where that raises a region's SNR (process/sr_peaks.ts
      * `selectRegionPeaks`); 0 = frame f alone. Absent = 1: on issue #12's acceptance scan it
      * resolved 91 pairs instead of 79 (1–2 px 29 → 35, 2–3 px 33 → 40) at recall 0.953 (0.9508)
-     * and precision 0.985 (0.986), for 8 % more fitting time (bench/RESULTS.md).
+     * and precision 0.985 (0.986), for 8 % more fitting time; with `refine_split_directions
+     * misfit` 100 pairs (37 / 43) at recall 0.954, precision 0.985 (bench/RESULTS.md).
      */
     refine_omega_frames: v.optional(v.pipe(num, v.integer(), v.minValue(0), v.maxValue(1)), 1),
     R_deviation: num,
