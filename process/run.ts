@@ -505,7 +505,8 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
     if (todo.length > 0) {
       const pipe = await FramePipeline.open(s.zipPath);
       try {
-        // Frames are streamed over [first todo, last]; already finished ones are skipped.
+        // Frames are streamed over [first todo, last] (± omegaFrames as context for the
+        // re-fit's summed frames); finished frames that are no todo frame's neighbour are skipped.
         const skip = params.SkipFrame;
         const todoSet = new Set(todo);
         const it = pipe.frames({
