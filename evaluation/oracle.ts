@@ -180,14 +180,13 @@ export function oracleFitPair(inp: OraclePairInput, o: OracleOptions = {}): Orac
         const s = invSd[k];
         r[k] = (mu - data[k]) * s;
         if (!jac) continue;
-        const row = k * nPar;
-        jac[row] = s;
-        jac[row + 1] = ja.values[k] * s;
-        jac[row + 2] = x[1] * ja.dY[k] * s;
-        jac[row + 3] = x[1] * ja.dZ[k] * s;
-        jac[row + 4] = jb.values[k] * s;
-        jac[row + 5] = x[4] * jb.dY[k] * s;
-        jac[row + 6] = x[4] * jb.dZ[k] * s;
+        jac[k] = s;
+        jac[m + k] = ja.values[k] * s;
+        jac[2 * m + k] = x[1] * ja.dY[k] * s;
+        jac[3 * m + k] = x[1] * ja.dZ[k] * s;
+        jac[4 * m + k] = jb.values[k] * s;
+        jac[5 * m + k] = x[4] * jb.dY[k] * s;
+        jac[6 * m + k] = x[4] * jb.dZ[k] * s;
       }
     },
   };

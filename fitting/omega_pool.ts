@@ -85,7 +85,7 @@ export function refitHeights(
           let mu = 0;
           for (let a = 0; a < k; a++) {
             mu += x[a] * cols[a][i];
-            if (jac) jac[i * k + a] = cols[a][i];
+            if (jac) jac[a * m + i] = cols[a][i];
           }
           r[i] = mu - value[i];
         }

@@ -24,7 +24,7 @@
  * @module
  */
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
-import { pseudoVoigtGradient } from "./pv_gradient.ts";
+import { addPseudoVoigtRegion } from "./pv_gradient.ts";
 import { levenbergMarquardt, type LmWorkspace } from "./levenberg_marquardt.ts";
 
 const RAD2DEG = 180 / Math.PI;
@@ -280,37 +280,24 @@ export function fitPseudoVoigtRegion(
     mu: 0,
     iMax: 0,
   };
-  const grad = new Float64Array(8);
+  const rPx = Float64Array.from(px.r), value = Float64Array.from(px.value);
+  const w = wts ? Float64Array.from(wts) : undefined;
+  // Peak j's Jacobian columns in PV_GRAD order (u0, v0, σGU, σGV, σLU, σLV, µ, IMax), in the
+  // MIDAS parameter order [IMax, R, Eta, MU, σGR, σLR, σGEta, σLEta] at 1 + 8j.
+  const columns = Array.from({ length: np }, (_, j) => {
+    const b = 1 + 8 * j;
+    return Int32Array.of(b + 1, b + 2, b + 4, b + 6, b + 5, b + 7, b + 3, b);
+  });
   const full = {
     nParams: nPar,
     nResiduals: n,
     evaluate(x: Float64Array, r: Float64Array, jac: Float64Array | null) {
-      for (let i = 0; i < n; i++) r[i] = x[0] - px.value[i];
-      if (jac) { for (let i = 0; i < n; i++) jac[i * nPar] = 1; }
+      for (let i = 0; i < n; i++) r[i] = x[0] - value[i];
+      if (jac) { for (let i = 0; i < n; i++) jac[i] = w ? w[i] : 1; }
       for (let j = 0; j < np; j++) {
-        peakParams(x, j, p);
-        const b = 1 + 8 * j;
-        for (let i = 0; i < n; i++) {
-          r[i] += pseudoVoigtGradient(p, px.r[i], etaLocal[i], grad);
-          if (!jac) continue;
-          const o = i * nPar + b;
-          jac[o] = grad[7]; // IMax
-          jac[o + 1] = grad[0]; // R
-          jac[o + 2] = grad[1]; // Eta
-          jac[o + 3] = grad[6]; // MU
-          jac[o + 4] = grad[2]; // σGR
-          jac[o + 5] = grad[4]; // σLR
-          jac[o + 6] = grad[3]; // σGEta
-          jac[o + 7] = grad[5]; // σLEta
-        }
+        addPseudoVoigtRegion(peakParams(x, j, p), rPx, etaLocal, n, r, jac, columns[j], w);
       }
-      if (wts) {
-        for (let i = 0; i < n; i++) {
-          const w = wts[i];
-          r[i] *= w;
-          if (jac) { for (let k = i * nPar; k < (i + 1) * nPar; k++) jac[k] *= w; }
-        }
-      }
+      if (w) { for (let i = 0; i < n; i++) r[i] *= w[i]; }
     },
   };
   const tie = np > 1 ? tiedPeakOf(np, opts) : null;
@@ -447,8 +434,9 @@ function tieParams(
         full.evaluate(xf, r, jac ? jf : null);
         if (!jac) return;
         jac.fill(0, 0, n * nRed);
-        for (let k = 0; k < n; k++) {
-          for (let i = 0; i < nPar; i++) jac[k * nRed + map[i]] += jf[k * nPar + i];
+        for (let i = 0; i < nPar; i++) {
+          const o = map[i] * n, oi = i * n;
+          for (let k = 0; k < n; k++) jac[o + k] += jf[oi + k];
         }
       },
     },

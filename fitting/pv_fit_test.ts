@@ -1,5 +1,5 @@
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
-import { pseudoVoigtGradient } from "./pv_gradient.ts";
+import { addPseudoVoigtRegion, pseudoVoigtGradient } from "./pv_gradient.ts";
 import { fitPseudoVoigtRegion, midasInitialGuess, type PeakSeed, wrapDeg } from "./pv_fit.ts";
 import { assert, assertClose } from "./test_util.ts";
 
@@ -186,4 +186,32 @@ Deno.test("fitPseudoVoigtRegion: minSigmaPx floors every width (Eta in px of arc
   const p = fitPseudoVoigtRegion(px, [seed], { threshold: 30, minSigmaPx: 0.5 }).peaks[0];
   for (const s of [p.sigmaGR, p.sigmaLR]) assert(s >= 0.5 - 1e-12, `radial σ ${s}`);
   for (const s of [p.sigmaGEta, p.sigmaLEta]) assert(s / arc >= 0.5 - 1e-6, `arc σ ${s / arc} px`);
+});
+
+Deno.test("addPseudoVoigtRegion: pseudoVoigtGradient's values and weighted derivatives, bit for bit", () => {
+  const p = {
+    u0: 100.2,
+    v0: 10.1,
+    sigmaGU: 1.3,
+    sigmaGV: 0.4,
+    sigmaLU: 0.9,
+    sigmaLV: 0.6,
+    mu: 0.35,
+    iMax: 420,
+  };
+  const u = Float64Array.of(98, 99.5, 100, 101, 103), v = Float64Array.of(9, 10.1, 10.4, 11, 10);
+  const w = Float64Array.of(0.5, 1, 2, 0.25, 3), m = u.length;
+  const columns = [3, 1, 7, 0, 5, 2, 4, 6]; // a permutation, as a region fit's peak columns are
+  const model = new Float64Array(m).fill(7), jac = new Float64Array(8 * m);
+  addPseudoVoigtRegion(p, u, v, m, model, jac, columns, w);
+  const valueOnly = new Float64Array(m).fill(7);
+  addPseudoVoigtRegion(p, u, v, m, valueOnly, null);
+  const g = new Float64Array(8);
+  for (let k = 0; k < m; k++) {
+    const f = pseudoVoigtGradient(p, u[k], v[k], g);
+    assert(model[k] === 7 + f && valueOnly[k] === 7 + f, `value at pixel ${k}`);
+    for (let s = 0; s < 8; s++) {
+      assert(jac[columns[s] * m + k] === g[s] * w[k], `slot ${s}, pixel ${k}`);
+    }
+  }
 });
