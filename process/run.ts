@@ -58,13 +58,12 @@ import { type Cascade, loadCascade, runCascade } from "./cascade.ts";
 import {
   componentCentres,
   extractSpotPatches,
-  ownsAmong,
   patchWindows,
   pixelPairsYZ,
   RING_MAX_SNR,
   type SpotPatches,
 } from "./spots.ts";
-import { formatRefitRegion, srPatchRows } from "./sr_peaks.ts";
+import { PatchRowsPool, type PatchTask } from "./patch_rows.ts";
 import { FrameLog } from "./frame_log.ts";
 import { writePeakTables } from "./outputs.ts";
 
@@ -124,6 +123,10 @@ export interface ProcessOptions {
   shard?: [number, number];
   log?: ProcessLogger;
   signal?: AbortSignal;
+  /**
+   * CPU threads: ORT's for the cascade and, for SR, workers that find each patch's peaks and run
+   * its raw re-fit (process/patch_rows.ts); default 1 (no workers).
+   */
   threads?: number;
   /** Frames decoded ahead (default 2). */
   readAhead?: number;
@@ -324,6 +327,9 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
   const s = await setup(o, log);
   const { params, cfg, ringMap, ringThresh, nZ, nY } = s;
   const srOut = `${o.outDir}/SR_out`;
+  // The SR peaks and their re-fit, on as many workers as the step's threads.
+  const fitPool = new PatchRowsPool(o.threads ?? 1);
+  if (s.cascade) fitPool.start();
   const frameLog = await FrameLog.open(
     o.checkpointDir,
     { zip: s.zipName, srfac: o.srfac, cfg, noiseRule: !!o.noiseRule, version: 1 },
@@ -426,54 +432,65 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
       const out = await runCascade(s.cascade!, all, n, P);
       if (t) t.inference += clock() - ti;
       const S = o.srfac, m = (P * S) ** 2;
+      // Every patch's task owns its arrays: a view would carry its whole batch to a worker.
+      const tasks: PatchTask[] = [];
+      k = 0;
+      for (const p of pending) {
+        for (let j = 0; j < p.spots.count; j++, k++) {
+          const centres = componentCentres(p.spots, j);
+          const raw = p.spots.patches.slice(j * P * P, (j + 1) * P * P);
+          let rawMax = 0;
+          for (const x of raw) rawMax = Math.max(rawMax, x);
+          tasks.push({
+            srPatch: out.final.slice(k * m, (k + 1) * m),
+            centres,
+            regionSource: o.saveRefitRegions
+              ? { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j], centres }
+              : undefined,
+            input: {
+              s: S,
+              lowResSize: P,
+              y00: p.spots.y00[j],
+              z00: p.spots.z00[j],
+              ybc: params.YCen,
+              zbc: params.ZCen,
+              omega: p.omega,
+              nPx: p.spots.nPx[j],
+              rawMax,
+              rawSum: p.spots.patchSum[j],
+              mode,
+              args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
+              pixels: p.spots.pixels[j],
+              raw: refine
+                ? {
+                  patch: raw,
+                  threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
+                  noise: p.noise,
+                  split,
+                  ring: p.spots.ring?.slice(j * P * P, (j + 1) * P * P),
+                  neighbours: p.neighbours?.length
+                    ? p.neighbours.map((w) => w.slice(j * P * P, (j + 1) * P * P))
+                    : undefined,
+                }
+                : undefined,
+            },
+          });
+        }
+      }
+      ti = clock();
+      const results = await fitPool.run(tasks);
+      if (t) t.fitting += clock() - ti;
       k = 0;
       for (const p of pending) {
         o.signal?.throwIfAborted();
-        ti = clock();
         const recs: PeakRecord[] = [];
         const nPeaksPerPatch: number[] = [];
         const regions: string[] = [];
         for (let j = 0; j < p.spots.count; j++, k++) {
-          const centres = componentCentres(p.spots, j);
-          const at = { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j], centres };
-          const raw = p.spots.patches.subarray(j * P * P, (j + 1) * P * P);
-          let rawMax = 0;
-          for (const x of raw) rawMax = Math.max(rawMax, x);
-          const rows = srPatchRows(out.final.subarray(k * m, (k + 1) * m), {
-            s: S,
-            lowResSize: P,
-            y00: p.spots.y00[j],
-            z00: p.spots.z00[j],
-            ybc: params.YCen,
-            zbc: params.ZCen,
-            omega: p.omega,
-            nPx: p.spots.nPx[j],
-            rawMax,
-            rawSum: p.spots.patchSum[j],
-            mode,
-            args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
-            pixels: p.spots.pixels[j],
-            owns: (y, z) => ownsAmong(centres, y, z),
-            raw: refine
-              ? {
-                patch: raw,
-                threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
-                noise: p.noise,
-                split,
-                ring: p.spots.ring?.subarray(j * P * P, (j + 1) * P * P),
-                neighbours: p.neighbours?.length
-                  ? p.neighbours.map((w) => w.subarray(j * P * P, (j + 1) * P * P))
-                  : undefined,
-                onRegion: o.saveRefitRegions
-                  ? (g) => regions.push(formatRefitRegion(g, at))
-                  : undefined,
-              }
-              : undefined,
-          });
-          nPeaksPerPatch.push(rows.length);
-          recs.push(...rows);
+          nPeaksPerPatch.push(results[k].rows.length);
+          recs.push(...results[k].rows);
+          regions.push(...results[k].regions);
         }
-        if (t) t.fitting += clock() - ti;
         if (regions.length > 0) {
           // Before the frame's commit: a run killed in between repeats the frame's lines, never
           // loses them (the replay bench skips repeated lines).
@@ -634,6 +651,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
     log.info("process done", { peaks, frames: total });
     return { zip: s.zipName, nFrames: s.nFrames, processed: todo.length, resumedFrom, peaks };
   } finally {
+    fitPool.close();
     frameLog.close();
     s.close();
     await s.cascade?.release();

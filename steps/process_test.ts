@@ -226,12 +226,12 @@ Deno.test("process SR path (srfac 4, tiny untrained cascade) runs end to end; --
   }
 });
 
-Deno.test("process SR path on a noisy scan: the re-fit sums neighbouring frames, and frames 1–3 alone fit as the whole run does", async () => {
+Deno.test("process SR path on a noisy scan: the re-fit sums neighbouring frames, and frames 1–3 alone, or the re-fit on 2 workers, give the whole run's rows", async () => {
   const noisy = await simulateScan({ mode: "realistic", nFrames: 5, omegaStepDeg: -0.25 });
   const models = await Deno.makeTempDir({ prefix: "srm_proc_models_" });
   await tinyModels(models);
-  const runOn = (params: Record<string, unknown>) =>
-    run({ srfac: 4, ...params }, { scan: noisy.scan, models });
+  const runOn = (params: Record<string, unknown>, threads = 1) =>
+    run({ srfac: 4, ...params }, { scan: noisy.scan, models }, { threads });
   const whole = await runOn({ saveRefitRegions: 1 });
   const regions = (await Deno.readTextFile(`${whole.outDir}/peaks/SR_out/refit_regions.jsonl`))
     .trim().split("\n").map(parseRefitRegion);
@@ -247,6 +247,11 @@ Deno.test("process SR path on a noisy scan: the re-fit sums neighbouring frames,
     assert(ps[f].length > 0, `frame ${f} has rows`);
     assertEquals([...partPs[f]], [...ps[f]], `frame ${f}`);
   }
+  // The SR peaks and their re-fit on two workers (process/patch_rows.ts): every row the same.
+  const two = await runOn({}, 2);
+  const twoPs = await readAllPeaksPS(`${temp(two.outDir)}/AllPeaks_PS.bin`);
+  assertEquals(twoPs.length, ps.length, "frames");
+  ps.forEach((rows, f) => assertEquals([...twoPs[f]], [...rows], `frame ${f} on 2 workers`));
   await Deno.remove(noisy.dir, { recursive: true });
 });
 
