@@ -110,8 +110,10 @@ export function labelComponents(
   const minNrPx = filter.minNrPx ?? 0;
   const maxNrPx = filter.maxNrPx ?? Infinity;
 
-  // Pass 1: provisional labels from the already-visited neighbours W, NW, N, NE.
+  // Pass 1: provisional labels from the already-visited neighbours W, NW, N, NE. The only pass
+  // over every pixel: the later ones walk the foreground list (a frame is mostly background).
   const prov = new Int32Array(n);
+  let fg = new Int32Array(4096), nFg = 0;
   let parent = new Int32Array(1024);
   let nProv = 0;
   for (let r = 0; r < height; r++) {
@@ -140,22 +142,27 @@ export function labelComponents(
         lab = nProv;
       }
       prov[i] = lab;
+      if (nFg === fg.length) {
+        const grown = new Int32Array(fg.length * 2);
+        grown.set(fg);
+        fg = grown;
+      }
+      fg[nFg++] = i;
     }
   }
 
   // Pass 2: resolve roots; a root gets its final label when first met in raster order.
   const rootLabel = new Int32Array(nProv + 1);
   let nFinal = 0;
-  for (let i = 0; i < n; i++) {
-    const p = prov[i];
-    if (!p) continue;
-    const root = findRoot(parent, p);
+  for (let q = 0; q < nFg; q++) {
+    const i = fg[q];
+    const root = findRoot(parent, prov[i]);
     let lab = rootLabel[root];
     if (!lab) lab = rootLabel[root] = ++nFinal;
     prov[i] = lab;
   }
   const size = new Int32Array(nFinal + 1);
-  for (let i = 0; i < n; i++) size[prov[i]]++;
+  for (let q = 0; q < nFg; q++) size[prov[fg[q]]]++;
 
   // Size filter and renumbering (kept components keep their relative order).
   const remap = new Int32Array(nFinal + 1);
@@ -190,28 +197,24 @@ export function labelComponents(
   out.pixelStart[count] = total;
   const pixels = new Int32Array(total);
   const fill = out.pixelStart.slice(0, count);
-  for (let r = 0; r < height; r++) {
-    const row = r * width;
-    for (let c = 0; c < width; c++) {
-      const i = row + c;
-      const l0 = prov[i];
-      if (!l0) continue;
-      const l = remap[l0];
-      prov[i] = l;
-      if (!l) continue;
-      const k = l - 1;
-      pixels[fill[k]++] = i;
-      const v = image[i];
-      out.sum[k] += v;
-      if (v > out.maxValue[k]) {
-        out.maxValue[k] = v;
-        out.argmax[k] = i;
-      }
-      if (r < out.rowMin[k]) out.rowMin[k] = r;
-      if (r > out.rowMax[k]) out.rowMax[k] = r;
-      if (c < out.colMin[k]) out.colMin[k] = c;
-      if (c > out.colMax[k]) out.colMax[k] = c;
+  for (let q = 0; q < nFg; q++) {
+    const i = fg[q];
+    const l = remap[prov[i]];
+    prov[i] = l;
+    if (!l) continue;
+    const r = Math.floor(i / width), c = i - r * width;
+    const k = l - 1;
+    pixels[fill[k]++] = i;
+    const v = image[i];
+    out.sum[k] += v;
+    if (v > out.maxValue[k]) {
+      out.maxValue[k] = v;
+      out.argmax[k] = i;
     }
+    if (r < out.rowMin[k]) out.rowMin[k] = r;
+    if (r > out.rowMax[k]) out.rowMax[k] = r;
+    if (c < out.colMin[k]) out.colMin[k] = c;
+    if (c > out.colMax[k]) out.colMax[k] = c;
   }
   out.pixels = pixels;
   return out;
