@@ -87,11 +87,13 @@ export interface SplitOptions {
   finalists?: number;
   /**
    * A finalist is fitted to convergence only when its screened BIC is within this of winning
-   * (at most `current BIC − minGain + finalGate`; default 20). The fit to convergence continues
+   * (at most `current BIC − minGain + finalGate`; default 5). The fit to convergence continues
    * from the screened solution, and on the 783 regions above the remaining iterations lowered
    * BIC by a median 0.02–0.06 (p99 17–20): most candidates sit at the margin's 3·ln m above
-   * the current fit and cannot win. With the warm continuation the gate cut the re-fit's LM
-   * iterations by 28 % and changed one region, where it kept one false split fewer.
+   * the current fit and cannot win. With the warm continuation a gate of 20 cut the re-fit's LM
+   * iterations by 28 % and changed one region, where it kept one false split fewer; 5 instead
+   * of 20 fits 1.7 k finalists instead of 11.1 k on the acceptance scan's replay (pairs and
+   * own-frame matches unchanged, 94 unmatched peaks instead of 95) in 12 % less time.
    */
   finalGate?: number;
   /**
@@ -532,7 +534,7 @@ function splitForward(
         });
       }
     }
-    const minGain = so.minGain ?? 0, gate = best.score - minGain + (so.finalGate ?? 20);
+    const minGain = so.minGain ?? 0, gate = best.score - minGain + (so.finalGate ?? 5);
     const screened = cands.flatMap((c) => {
       const fit = fitWith(c.seeds, c.shapes, so.screenIter ?? 8);
       return fit ? [{ c, fit, score: bic(fit) }] : [];
