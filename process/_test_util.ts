@@ -60,3 +60,41 @@ export async function tinyModels(
     });
   }
 }
+
+/** A Gaussian spot at detector (y, z) rendered on the physically centred SR grid of a patch. */
+export function srPatch(
+  s: number,
+  y00: number,
+  z00: number,
+  spots: [number, number, number][],
+  sigmaPx = 1.2,
+) {
+  const n = 20 * s, patch = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const y = y00 - 0.5 + (c + 0.5) / s, z = z00 - 0.5 + (r + 0.5) / s;
+      for (const [yc, zc, amp] of spots) {
+        patch[r * n + c] += amp * Math.exp(-((y - yc) ** 2 + (z - zc) ** 2) / (2 * sigmaPx ** 2));
+      }
+    }
+  }
+  return patch;
+}
+
+/** The x1 patch of Gaussian spots (pixel centres), thresholded like a component, plus noise. */
+export function rawPatch(y00: number, z00: number, spots: [number, number, number][], seed = 1) {
+  const patch = new Float64Array(400);
+  let x = seed;
+  const noise = () => ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
+  for (let r = 0; r < 20; r++) {
+    for (let c = 0; c < 20; c++) {
+      let v = 0;
+      for (const [yc, zc, amp] of spots) {
+        v += amp * Math.exp(-((y00 + c - yc) ** 2 + (z00 + r - zc) ** 2) / (2 * 1.2 ** 2));
+      }
+      v += noise();
+      patch[r * 20 + c] = v >= 5 ? v : 0;
+    }
+  }
+  return patch;
+}

@@ -67,58 +67,64 @@ export function patchRows(t: PatchTask): PatchResult {
  */
 const CHUNK = 4;
 
+/** A chunk of one run's tasks, queued for a worker. */
+interface Chunk {
+  tasks: PatchTask[];
+  done(results: PatchResult[]): void;
+  fail(e: Error): void;
+}
+
 /**
  * A pool of `threads` workers, started by {@link PatchRowsPool.start} or the first batch worth
  * sharing; with `threads` ≤ 1, or a batch of at most {@link CHUNK} tasks, tasks run on the
- * calling thread.
+ * calling thread. Runs may overlap: their chunks queue and are served in order.
  */
 export class PatchRowsPool {
   #threads: number;
-  #workers: Worker[] = [];
+  #idle: Worker[] = [];
+  #busy = new Map<Worker, Chunk>();
+  #queue: Chunk[] = [];
+  #broken: Error | undefined;
 
   constructor(threads: number) {
     this.#threads = Math.max(1, Math.floor(threads));
   }
 
-  /** Each task's result, in task order. Rejects with the first task's error. */
+  /** Each task's result, in task order. Rejects with the first failing task's error. */
   run(tasks: PatchTask[]): Promise<PatchResult[]> {
     if (this.#threads <= 1 || tasks.length <= CHUNK) {
       return Promise.resolve(tasks.map(patchRows));
     }
     this.start();
-    const results: PatchResult[] = new Array(tasks.length);
+    if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
-      let next = 0, busy = 0, failed = false;
-      const give = (w: Worker) => {
-        if (failed) return;
-        if (next >= tasks.length) {
-          if (busy === 0) resolve(results);
-          return;
-        }
-        const start = next, chunk = tasks.slice(start, start + CHUNK);
-        next += chunk.length;
-        busy++;
-        w.onmessage = (ev: MessageEvent) => {
-          busy--;
-          const m = ev.data as { results?: PatchResult[]; error?: string };
-          if (m.error !== undefined) {
+      const results: PatchResult[] = new Array(tasks.length);
+      let left = Math.ceil(tasks.length / CHUNK), failed = false;
+      for (let start = 0; start < tasks.length; start += CHUNK) {
+        this.#queue.push({
+          tasks: tasks.slice(start, start + CHUNK),
+          done: (r) => {
+            r.forEach((x, i) => (results[start + i] = x));
+            if (--left === 0 && !failed) resolve(results);
+          },
+          fail: (e) => {
+            if (!failed) reject(e);
             failed = true;
-            reject(new Error(`re-fit worker: ${m.error}`));
-            return;
-          }
-          m.results!.forEach((r, i) => (results[start + i] = r));
-          give(w);
-        };
-        w.onerror = (ev: ErrorEvent) => {
-          ev.preventDefault();
-          failed = true;
-          reject(new Error(`re-fit worker failed: ${ev.message}`));
-        };
-        // The SR patch is the task's own copy (the largest buffer): moved, not cloned.
-        w.postMessage(chunk, chunk.map((t) => t.srPatch.buffer as ArrayBuffer));
-      };
-      for (const w of this.#workers) give(w);
+          },
+        });
+      }
+      this.#pump();
     });
+  }
+
+  /** Hands queued chunks to idle workers. */
+  #pump(): void {
+    while (this.#idle.length > 0 && this.#queue.length > 0) {
+      const w = this.#idle.pop()!, c = this.#queue.shift()!;
+      this.#busy.set(w, c);
+      // The SR patch is the task's own copy (the largest buffer): moved, not cloned.
+      w.postMessage(c.tasks, c.tasks.map((t) => t.srPatch.buffer as ArrayBuffer));
+    }
   }
 
   /**
@@ -126,16 +132,37 @@ export class PatchRowsPool {
    * while the caller sets up, instead of in its first batch.
    */
   start(): void {
-    if (this.#threads <= 1 || this.#workers.length > 0) return;
+    if (this.#threads <= 1 || this.#idle.length + this.#busy.size > 0) return;
     const url = new URL("./patch_rows_worker.ts", import.meta.url).href;
     for (let i = 0; i < this.#threads; i++) {
-      this.#workers.push(new Worker(url, { type: "module" }));
+      const w = new Worker(url, { type: "module" });
+      w.onmessage = (ev: MessageEvent) => {
+        const c = this.#busy.get(w)!, m = ev.data as { results?: PatchResult[]; error?: string };
+        this.#busy.delete(w);
+        this.#idle.push(w);
+        if (m.error !== undefined) c.fail(new Error(`re-fit worker: ${m.error}`));
+        else c.done(m.results!);
+        this.#pump();
+      };
+      w.onerror = (ev: ErrorEvent) => {
+        ev.preventDefault();
+        // A worker that died took its chunk with it: fail everything queued, and later runs.
+        this.#broken = new Error(`re-fit worker failed: ${ev.message}`);
+        for (const c of [...this.#busy.values(), ...this.#queue]) c.fail(this.#broken);
+        this.#queue = [];
+      };
+      this.#idle.push(w);
     }
   }
 
-  /** Stops the workers (a later `run` starts new ones). */
+  /** Stops the workers (a later `run` starts new ones); runs still waiting fail. */
   close(): void {
-    for (const w of this.#workers) w.terminate();
-    this.#workers = [];
+    const closed = new Error("re-fit pool closed");
+    for (const c of [...this.#busy.values(), ...this.#queue]) c.fail(closed);
+    for (const w of [...this.#idle, ...this.#busy.keys()]) w.terminate();
+    this.#idle = [];
+    this.#busy.clear();
+    this.#queue = [];
+    this.#broken = undefined;
   }
 }

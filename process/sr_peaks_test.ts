@@ -13,32 +13,12 @@ import {
   type SpotPatches,
 } from "./spots.ts";
 import type { SplitOptions } from "../fitting/model_select.ts";
-import { assert, assertEquals } from "./_test_util.ts";
+import { assert, assertEquals, rawPatch, srPatch } from "./_test_util.ts";
 import { countVarianceModel, estimateNoise } from "../fitting/noise_filter.ts";
 import { thresholdFrame } from "../fitting/native_search.ts";
 import { addPatch, integratedSpotPatch, type SpotShape, spotShapeAt } from "../synthesis/render.ts";
 import { applyNoise, simulatorNoise } from "../synthesis/noise_model.ts";
 import { Rng } from "../synthesis/noise.ts";
-
-/** A Gaussian spot at detector (y, z) rendered on the physically centred SR grid of a patch. */
-function srPatch(
-  s: number,
-  y00: number,
-  z00: number,
-  spots: [number, number, number][],
-  sigmaPx = 1.2,
-) {
-  const n = 20 * s, patch = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      const y = y00 - 0.5 + (c + 0.5) / s, z = z00 - 0.5 + (r + 0.5) / s;
-      for (const [yc, zc, amp] of spots) {
-        patch[r * n + c] += amp * Math.exp(-((y - yc) ** 2 + (z - zc) ** 2) / (2 * sigmaPx ** 2));
-      }
-    }
-  }
-  return patch;
-}
 
 const base = {
   lowResSize: 20,
@@ -87,24 +67,6 @@ Deno.test("SR rows: two maxima give two rows with RawSumIntensity apportioned by
   assert(rows[0].rawSumIntensity > rows[1].rawSumIntensity, "brighter peak gets more");
   assertEquals(rows.map((r) => r.nPeaks), [2, 2]);
 });
-
-/** The x1 patch of Gaussian spots (pixel centres), thresholded like a component, plus noise. */
-function rawPatch(y00: number, z00: number, spots: [number, number, number][], seed = 1) {
-  const patch = new Float64Array(400);
-  let x = seed;
-  const noise = () => ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
-  for (let r = 0; r < 20; r++) {
-    for (let c = 0; c < 20; c++) {
-      let v = 0;
-      for (const [yc, zc, amp] of spots) {
-        v += amp * Math.exp(-((y00 + c - yc) ** 2 + (z00 + r - zc) ** 2) / (2 * 1.2 ** 2));
-      }
-      v += noise();
-      patch[r * 20 + c] = v >= 5 ? v : 0;
-    }
-  }
-  return patch;
-}
 
 Deno.test("SR rows refined on raw counts: positions from the x1 fit; an unneeded SR peak is dropped", () => {
   const s = 8, truth: [number, number, number] = [509.3, 310.65, 400];
