@@ -86,21 +86,10 @@ export function addPseudoVoigtRegion(
 ): void {
   const u0 = p.u0, v0 = p.v0, mu = p.mu, im = p.iMax;
   const igu = 1 / p.sigmaGU, igv = 1 / p.sigmaGV, ilu = 1 / p.sigmaLU, ilv = 1 / p.sigmaLV;
-  if (!jac) {
-    for (let k = 0; k < m; k++) {
-      const du = u[k] - u0, dv = v[k] - v0;
-      const xg = du * igu, yg = dv * igv, xl = du * ilu, yl = dv * ilv;
-      const g = Math.exp(-0.5 * (xg * xg + yg * yg));
-      const lu = 1 / (1 + xl * xl), lv = 1 / (1 + yl * yl);
-      const l = lu * lv;
-      model[k] += im * mu * l + im * (1 - mu) * g;
-    }
-    return;
-  }
-  const cU = columns[PV_GRAD.u0] * m, cV = columns[PV_GRAD.v0] * m;
-  const cGU = columns[PV_GRAD.sigmaGU] * m, cGV = columns[PV_GRAD.sigmaGV] * m;
-  const cLU = columns[PV_GRAD.sigmaLU] * m, cLV = columns[PV_GRAD.sigmaLV] * m;
-  const cMu = columns[PV_GRAD.mu] * m, cI = columns[PV_GRAD.iMax] * m;
+  const c = (slot: number) => (jac ? columns[slot] * m : 0);
+  const cU = c(PV_GRAD.u0), cV = c(PV_GRAD.v0), cGU = c(PV_GRAD.sigmaGU);
+  const cGV = c(PV_GRAD.sigmaGV), cLU = c(PV_GRAD.sigmaLU), cLV = c(PV_GRAD.sigmaLV);
+  const cMu = c(PV_GRAD.mu), cI = c(PV_GRAD.iMax);
   for (let k = 0; k < m; k++) {
     const du = u[k] - u0, dv = v[k] - v0;
     const xg = du * igu, yg = dv * igv, xl = du * ilu, yl = dv * ilv;
@@ -108,6 +97,9 @@ export function addPseudoVoigtRegion(
     const lu = 1 / (1 + xl * xl), lv = 1 / (1 + yl * yl);
     const l = lu * lv;
     const aL = im * mu * l, aG = im * (1 - mu) * g;
+    model[k] += aL + aG;
+    // Most evaluations are trial steps that need the value only.
+    if (!jac) continue;
     const wk = w ? w[k] : 1;
     jac[cU + k] = (aL * lu * 2 * xl * ilu + aG * xg * igu) * wk;
     jac[cV + k] = (aL * lv * 2 * yl * ilv + aG * yg * igv) * wk;
@@ -117,6 +109,5 @@ export function addPseudoVoigtRegion(
     jac[cLV + k] = aL * lv * 2 * yl * yl * ilv * wk;
     jac[cMu + k] = im * (l - g) * wk;
     jac[cI + k] = (mu * l + (1 - mu) * g) * wk;
-    model[k] += aL + aG;
   }
 }
