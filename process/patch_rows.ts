@@ -29,7 +29,10 @@ import {
 } from "./sr_peaks.ts";
 import { type ComponentCentres, ownsAmong } from "./spots.ts";
 
-/** One patch: `srPatchRows`'s arguments as plain data (its typed arrays are the task's own). */
+/**
+ * One patch: `srPatchRows`'s arguments as plain data. Its typed arrays may be views into a
+ * batch's buffers: the pool copies what it sends to a worker.
+ */
 export interface PatchTask {
   /** The SR patch (the cascade's output for this patch). */
   srPatch: Float64Array;
@@ -59,6 +62,26 @@ export function patchRows(t: PatchTask): PatchResult {
     },
   });
   return { rows, regions };
+}
+
+/**
+ * `x` with every typed-array view that does not span its buffer copied (recursively through plain
+ * objects and arrays), the copies' buffers pushed to `moved`: a posted view would carry its whole
+ * buffer (a batch's patches) along, and only a copy may be moved rather than cloned.
+ */
+function ownArrays<T>(x: T, moved: ArrayBuffer[]): T {
+  if (ArrayBuffer.isView(x)) {
+    const v = x as unknown as Float64Array;
+    if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return x;
+    const copy = v.slice();
+    moved.push(copy.buffer);
+    return copy as unknown as T;
+  }
+  if (Array.isArray(x)) return x.map((e) => ownArrays(e, moved)) as T;
+  if (x && typeof x === "object") {
+    return Object.fromEntries(Object.entries(x).map(([k, e]) => [k, ownArrays(e, moved)])) as T;
+  }
+  return x;
 }
 
 /**
@@ -122,8 +145,8 @@ export class PatchRowsPool {
     while (this.#idle.length > 0 && this.#queue.length > 0) {
       const w = this.#idle.pop()!, c = this.#queue.shift()!;
       this.#busy.set(w, c);
-      // The SR patch is the task's own copy (the largest buffer): moved, not cloned.
-      w.postMessage(c.tasks, c.tasks.map((t) => t.srPatch.buffer as ArrayBuffer));
+      const moved: ArrayBuffer[] = [];
+      w.postMessage(c.tasks.map((t) => ownArrays(t, moved)), moved);
     }
   }
 

@@ -41,13 +41,22 @@ Deno.test("PatchRowsPool: rows and re-fit regions on 2 workers equal the calling
   assert(expected.every((r) => r.rows.length > 0 && r.regions.length > 0), "every patch fitted");
   const pool = new PatchRowsPool(2);
   try {
+    // Run a's SR patches are views into one batch buffer, as process's are.
+    const viewed = Array.from({ length: 7 }, (_, j) => task(j));
+    const batch = new Float64Array(viewed.reduce((n, t) => n + t.srPatch.length, 0));
+    let at = 0;
+    for (const t of viewed) {
+      batch.set(t.srPatch, at);
+      t.srPatch = batch.subarray(at, at += t.srPatch.length);
+    }
     // Two runs queued at once share the workers; each gets its own tasks' results.
     const [a, b] = await Promise.all([
-      pool.run(Array.from({ length: 7 }, (_, j) => task(j))),
+      pool.run(viewed),
       pool.run(Array.from({ length: 7 }, (_, j) => task(j)).reverse()),
     ]);
     assertEquals(plain(a), plain(expected));
     assertEquals(plain(b), plain([...expected].reverse()));
+    assertEquals(batch.length, at, "the caller's batch is copied for the workers, not moved");
   } finally {
     pool.close();
   }

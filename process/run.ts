@@ -432,17 +432,16 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
       const out = await runCascade(s.cascade!, all, n, P);
       if (t) t.inference += clock() - ti;
       const S = o.srfac, m = (P * S) ** 2;
-      // Every patch's task owns its arrays: a view would carry its whole batch to a worker.
       const tasks: PatchTask[] = [];
       k = 0;
       for (const p of pending) {
         for (let j = 0; j < p.spots.count; j++, k++) {
           const centres = componentCentres(p.spots, j);
-          const raw = p.spots.patches.slice(j * P * P, (j + 1) * P * P);
+          const raw = p.spots.patches.subarray(j * P * P, (j + 1) * P * P);
           let rawMax = 0;
           for (const x of raw) rawMax = Math.max(rawMax, x);
           tasks.push({
-            srPatch: out.final.slice(k * m, (k + 1) * m),
+            srPatch: out.final.subarray(k * m, (k + 1) * m),
             centres,
             regionSource: o.saveRefitRegions
               ? { frame: p.frame, y00: p.spots.y00[j], z00: p.spots.z00[j], centres }
@@ -467,9 +466,9 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
                   threshold: ringThresh[ringMap[p.spots.pixels[j][0]]],
                   noise: p.noise,
                   split,
-                  ring: p.spots.ring?.slice(j * P * P, (j + 1) * P * P),
+                  ring: p.spots.ring?.subarray(j * P * P, (j + 1) * P * P),
                   neighbours: p.neighbours?.length
-                    ? p.neighbours.map((w) => w.slice(j * P * P, (j + 1) * P * P))
+                    ? p.neighbours.map((w) => w.subarray(j * P * P, (j + 1) * P * P))
                     : undefined,
                 }
                 : undefined,
