@@ -280,8 +280,9 @@ export function fitPseudoVoigtRegion(
     mu: 0,
     iMax: 0,
   };
-  const rPx = Float64Array.from(px.r), value = Float64Array.from(px.value);
-  const w = wts ? Float64Array.from(wts) : undefined;
+  // The region fits of one model selection share these arrays: copied only if not typed already.
+  const f64 = (a: ArrayLike<number>) => a instanceof Float64Array ? a : Float64Array.from(a);
+  const rPx = f64(px.r), value = f64(px.value), w = wts ? f64(wts) : undefined;
   // Peak j's Jacobian columns in PV_GRAD order (u0, v0, σGU, σGV, σLU, σLV, µ, IMax), in the
   // MIDAS parameter order [IMax, R, Eta, MU, σGR, σLR, σGEta, σLEta] at 1 + 8j.
   const columns = Array.from({ length: np }, (_, j) => {

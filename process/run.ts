@@ -433,6 +433,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
       if (t) t.inference += clock() - ti;
       const S = o.srfac, m = (P * S) ** 2;
       const tasks: PatchTask[] = [];
+      const args = { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac };
       k = 0;
       for (const p of pending) {
         for (let j = 0; j < p.spots.count; j++, k++) {
@@ -458,7 +459,7 @@ export async function runProcess(opts: ProcessOptions): Promise<ProcessSummary> 
               rawMax,
               rawSum: p.spots.patchSum[j],
               mode,
-              args: { ...la!, edgeBoundCutoffFac: cfg.edge_bound_cutoff_fac },
+              args,
               pixels: p.spots.pixels[j],
               raw: refine
                 ? {
