@@ -16,13 +16,14 @@
  * `--split '{"minGain":10}'` overrides the saved split options. `--pool SCAN` gives regions saved
  * without their neighbouring frames' counts (a run with `refine_omega_frames 0`, or before it)
  * those counts from the scan, so the re-fit selects on the frames' sum as `process` does by
- * default (process/sr_peaks.ts `selectRegionPeaks`); `--pool-frames 2` reads f ± 2 instead, and
+ * default (process/sr_peaks.ts `selectRegionPeaks`); `--pool-frames 2` reads f ± 2 instead
+ * (`--repool`: also for regions saved with their neighbours, whose saved ones are dropped), and
  * `--save-pooled OUT.jsonl` writes the regions replayed with their neighbours, which replay without
  * the scan in a quarter of the time. `--pooled-model-error 0.045` overrides the model error on
  * summed frames.
  *
  * Run: `deno run -A bench/refit_replay.ts REGIONS.jsonl TRUTH.tsv [--pairs pairs.tsv]
- * [--frames 60] [--split JSON] [--pool SCAN_DIR [--pool-frames N] [--save-pooled OUT]]
+ * [--frames 60] [--split JSON] [--pool SCAN_DIR [--pool-frames N] [--repool] [--save-pooled OUT]]
  * [--pooled-model-error E]`.
  * @module
  */
@@ -44,6 +45,7 @@ const { values: opt, positionals } = parseArgs({
     split: { type: "string" },
     pool: { type: "string" },
     "pool-frames": { type: "string", default: "1" },
+    repool: { type: "boolean", default: false },
     "save-pooled": { type: "string" },
     "pooled-model-error": { type: "string" },
     ybc: { type: "string", default: "1022" },
@@ -85,7 +87,7 @@ function frameCounts(f: number): Promise<Float64Array> {
  * `process` passes them to the re-fit; a region saved with its neighbours keeps them.
  */
 async function withNeighbours(g: Region): Promise<Region> {
-  if (!zip || g.neighbours) return g;
+  if (!zip || (g.neighbours && !opt.repool)) return g;
   const pix = Array.from(g.r, (r, i) => {
     const q = yzFromREta(r, g.eta[i], YBC, ZBC);
     return Math.round(q.zPx) * zip!.nY + Math.round(q.yPx);
