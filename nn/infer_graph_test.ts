@@ -7,7 +7,7 @@ import {
   winogradTrainBytesPerSample,
 } from "./hwnc.ts";
 import { referenceForward } from "./reference.ts";
-import { memoryBoundedBatch, OrtSession, Predictor } from "./session.ts";
+import { memoryBoundedBatch, OrtSession, PREDICT_BATCH_BYTES, Predictor } from "./session.ts";
 import { assert, pythonWith, relL2, testData } from "./test_util.ts";
 
 const ARCHS = ["4-3-r_3-5-lr_1-3-s", "4-3-t_2-1-n_1-3-s", "8-3-r_4-3-s_ps2"];
@@ -39,6 +39,30 @@ for (const text of ARCHS) {
     }
   });
 }
+
+Deno.test("Predictor batches by default within PREDICT_BATCH_BYTES, with the outputs of one big batch bit for bit", async () => {
+  // The bundled x→2x stages' architecture at the x4→x8 stage's 80×80 input: about 1.6 MB of
+  // activations a patch, so the default budget runs 24 patches in two batches.
+  const { arch, w32 } = weightsFor("32-3-r_16-3-r_4-3-s_ps2", 1);
+  const [h, w, n] = [80, 80, 24];
+  const x = Float32Array.from(testData(n * h * w, 9, 0, 1));
+  const small = await Predictor.create(arch, 1, w32, { threads: 2, maxBatch: 400 });
+  const big = await Predictor.create(arch, 1, w32, {
+    threads: 2,
+    maxBatch: 400,
+    maxBatchBytes: 2 ** 30,
+  });
+  try {
+    const b = small.batchSize(h, w);
+    assert(b === memoryBoundedBatch(arch, 1, h, w, { maxBatchBytes: PREDICT_BATCH_BYTES }));
+    assert(b > 1 && b < n && big.batchSize(h, w) >= n, `${b} vs ${big.batchSize(h, w)}`);
+    const ys = await small.predict(x, n, h, w), yb = await big.predict(x, n, h, w);
+    assert(ys.length === yb.length && ys.every((v, i) => v === yb[i]), "batched outputs differ");
+  } finally {
+    await small.release();
+    await big.release();
+  }
+});
 
 Deno.test("Predictor bounds the batch by memory", async () => {
   const { arch, w32 } = weightsFor("8-3-r_1-3-s", 1);
