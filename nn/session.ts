@@ -130,11 +130,11 @@ export function memoryBoundedBatch(
 /**
  * A {@link Predictor}'s default activation budget per batch. Batches sized to fill memory ran
  * slower than small ones, with the same outputs bit for bit: on this 2-core machine the bundled
- * x4→x8 stage took 0.73 ms a patch in batches of 400 (1 GiB) and 0.55 in batches of 18 (32 MiB);
- * sr-midas's 7-layer net at 40², 14–18 ms in one batch of 48 and 7 in batches of 2; `process`'s
- * cascade over 80 frames 1.44–1.52 ms a patch and 1.14–1.15, its first batch 1.0–2.5 s and 0.6 s
- * (bench/RESULTS.md). 8 and 16 MiB were as fast for the small stages, slower for the 7-layer net
- * (batches of one).
+ * x4→x8 stage took 0.71–0.75 ms a patch in batches of 400 (1 GiB) and 0.55–0.60 in batches of 18
+ * (32 MiB); sr-midas's 7-layer net at 40², 14–18 ms in one batch of 48 and 7 in batches of 2;
+ * `process`'s cascade over 80 frames 1.44–1.52 ms a patch and 1.14–1.15, its first batch 1.0–2.5 s
+ * and 0.6 s (bench/RESULTS.md). 8 and 16 MiB were as fast for the small stages, slower for the
+ * 7-layer net (batches of one).
  */
 export const PREDICT_BATCH_BYTES = 2 ** 25;
 
