@@ -40,6 +40,10 @@ function typeName(s: AnySchema): string {
   if (!s) return "value";
   if (s.type === "picklist") return (s.options as unknown[]).join("|");
   if (s.type === "array") return `${typeName(unwrap(s.item).inner)}[]`;
+  // A tuple reads as its items' types, comma-separated (`--frames <number,number>`).
+  if (s.type === "tuple") {
+    return (s.items as AnySchema[]).map((o) => typeName(unwrap(o).inner)).join(",");
+  }
   if (s.type === "union") {
     return (s.options as AnySchema[]).map((o) => typeName(unwrap(o).inner)).join("|");
   }
@@ -66,11 +70,13 @@ export function paramInfo(step: AnyStep): ParamInfo[] {
 export function coerce(raw: string, info: ParamInfo | undefined): unknown {
   const t = info?.type ?? "";
   if (t === "string") return raw;
-  if (t.endsWith("[]")) {
+  // A list (`number[]`) or a tuple (`number,number`): JSON/YAML, or items split on commas/spaces.
+  const tuple = t.includes(",") ? t.split(",") : null;
+  if (t.endsWith("[]") || tuple) {
     const trimmed = raw.trim();
     if (trimmed.startsWith("[")) return YAML.parse(trimmed);
-    return trimmed.split(/[\s,]+/).filter(Boolean).map((x) =>
-      coerce(x, { ...info!, type: t.slice(0, -2) })
+    return trimmed.split(/[\s,]+/).filter(Boolean).map((x, k) =>
+      coerce(x, { ...info!, type: tuple ? tuple[k] ?? "" : t.slice(0, -2) })
     );
   }
   if (t === "boolean") {

@@ -15,6 +15,7 @@ const step = defineStep({
     saveSRpatches: v.optional(v.boolean(), false),
     name: v.optional(v.string(), "x"),
     levels: v.optional(v.array(v.number()), [1, 2]),
+    frames: v.optional(v.pipe(v.tuple([v.number(), v.number()]), v.check(([a, b]) => a <= b))),
   }),
   inputs: { scan: { kind: "scan" }, config: { kind: "config", optional: true } },
   outputs: { peaks: { kind: "peaks", path: "peaks" } },
@@ -41,6 +42,10 @@ Deno.test("sr-midas single-dash flags, GNU flags, aliases and coercion", () => {
     aliases,
   );
   assertEquals(a.params, { srfac: 4, saveSRpatches: true, name: "007", levels: [1, 2, 4] });
+  // A tuple param takes "a,b" as a list does, or JSON.
+  for (const raw of ["0,99", "[0, 99]"]) {
+    assertEquals(parseStepArgs(step, ["--frames", raw]).params, { frames: [0, 99] });
+  }
   assertEquals(a.inputs, { scan: ["/d"] });
   assertEquals(a.engine, { store: "s" });
   assertEquals(
@@ -61,7 +66,7 @@ Deno.test("unknown options and missing values are clear errors", () => {
   }
   assertMatch(
     msg,
-    "proc: unknown option '--bogus' (params: srfac, saveSRpatches, name, levels; inputs: scan, config)",
+    "proc: unknown option '--bogus' (params: srfac, saveSRpatches, name, levels, frames; inputs: scan, config)",
   );
   try {
     parseStepArgs(step, ["--name"]);
