@@ -347,6 +347,54 @@ export function fitPseudoVoigtRegion(
   };
 }
 
+/** µ from which a fitted peak is taken to sit in the Lorentzian corner ({@link fitOutOfLorentzianCorner}). */
+export const LORENTZIAN_CORNER_MU = 0.98;
+
+/**
+ * {@link fitPseudoVoigtRegion}, fitted once more from a Gaussian start where a peak ends in the
+ * Lorentzian corner (µ ≥ {@link LORENTZIAN_CORNER_MU}), the better χ² kept. At µ = 1 the
+ * Gaussian term is gone, so its widths get no gradient and drift (σGR 7–28 px were seen), and a
+ * step back down in µ brings in a Gaussian of those widths, which only misfits: the optimizer
+ * cannot leave. A noisy, mostly Gaussian spot (the simulator's µ 0–0.3) in a region with much
+ * background ends there from MIDAS's start (µ 0.5, moment widths), fitted as a pure Lorentzian
+ * that misses its core, and two Lorentzians then beat it by BIC: a false split. The re-fit starts
+ * those peaks at µ 0 with their Gaussian widths set to their fitted Lorentzian ones, centres and
+ * IMax where the fit ended (bounds unchanged). The other corner, µ = 0, is left alone: there the
+ * drifting Lorentzian widths sit on a term of weight 0 in a spot the Gaussian already fits.
+ *
+ * @example
+ * ```ts
+ * import { fitOutOfLorentzianCorner } from "./pv_fit.ts";
+ * const r = [99, 100, 101, 100, 100], eta = [10, 10, 10, 9.5, 10.5];
+ * const fit = fitOutOfLorentzianCorner({ r, eta, value: [60, 100, 60, 60, 60] }, [
+ *   { r: 100, eta: 10, value: 100 },
+ * ], { threshold: 50 });
+ * fit.peaks[0].r; // ≈ 100
+ * ```
+ */
+export function fitOutOfLorentzianCorner(
+  px: RegionPixels,
+  seeds: readonly PeakSeed[],
+  opts: PvFitOptions,
+): RegionFit {
+  const fit = fitPseudoVoigtRegion(px, seeds, opts);
+  if (!fit.peaks.some((p) => p.mu >= LORENTZIAN_CORNER_MU)) return fit;
+  const gaussian = seeds.map((s, j): PeakSeed => {
+    const p = fit.peaks[j];
+    if (p.mu < LORENTZIAN_CORNER_MU) return s;
+    const shape = {
+      mu: 0,
+      sigmaGR: p.sigmaLR,
+      sigmaLR: p.sigmaLR,
+      sigmaGEta: p.sigmaLEta,
+      sigmaLEta: p.sigmaLEta,
+    };
+    return { ...s, start: p, shape };
+  });
+  const again = fitPseudoVoigtRegion(px, gaussian, { ...opts, bgStart: fit.bg });
+  return again.retVal < fit.retVal ? again : fit;
+}
+
 /** Per-peak parameter offsets (MIDAS order) tied by `shareRadialWidth`: σGR, σLR. */
 const RADIAL_OFFSETS: ReadonlySet<number> = new Set([4, 5]);
 /** Offsets tied within a shape group: MU and all four widths. */

@@ -1,7 +1,14 @@
 import { pseudoVoigt, type PseudoVoigtParams } from "../peaks/pseudo_voigt.ts";
 import { addPseudoVoigtRegion, pseudoVoigtGradient } from "./pv_gradient.ts";
-import { fitPseudoVoigtRegion, midasInitialGuess, type PeakSeed, wrapDeg } from "./pv_fit.ts";
-import { assert, assertClose } from "./test_util.ts";
+import {
+  fitOutOfLorentzianCorner,
+  fitPseudoVoigtRegion,
+  LORENTZIAN_CORNER_MU,
+  midasInitialGuess,
+  type PeakSeed,
+  wrapDeg,
+} from "./pv_fit.ts";
+import { assert, assertClose, gaussianRng } from "./test_util.ts";
 
 const KEYS = ["u0", "v0", "sigmaGU", "sigmaGV", "sigmaLU", "sigmaLV", "mu", "iMax"] as const;
 
@@ -186,6 +193,40 @@ Deno.test("fitPseudoVoigtRegion: minSigmaPx floors every width (Eta in px of arc
   const p = fitPseudoVoigtRegion(px, [seed], { threshold: 30, minSigmaPx: 0.5 }).peaks[0];
   for (const s of [p.sigmaGR, p.sigmaLR]) assert(s >= 0.5 - 1e-12, `radial σ ${s}`);
   for (const s of [p.sigmaGEta, p.sigmaLEta]) assert(s / arc >= 0.5 - 1e-6, `arc σ ${s / arc} px`);
+});
+
+Deno.test("fitOutOfLorentzianCorner: a noisy Gaussian spot trapped at µ = 1 is re-fitted as one", () => {
+  // A mostly Gaussian, elongated spot (σR 0.8 px, σ along the ring 3.6 px, µ 0.1) with detector
+  // noise in a 27 × 27 px region of mostly background: from MIDAS's start the fit ends a pure
+  // Lorentzian (µ = 1) whose Gaussian widths have drifted, and cannot come back.
+  const rC = 800, arc = (180 / Math.PI) / rC, noise = gaussianRng(1);
+  const truth = {
+    u0: rC + 0.2,
+    v0: 30 + 0.3 * arc,
+    sigmaGU: 0.8,
+    sigmaLU: 0.8,
+    sigmaGV: 3.6 * arc,
+    sigmaLV: 3.6 * arc,
+    mu: 0.1,
+    iMax: 250,
+  };
+  const px = renderRegion([truth], rC, 30, 5, -Infinity, 13);
+  px.value = px.value.map((v) => v + Math.sqrt(v + 4.4 ** 2) * noise());
+  const o = { threshold: 10, ftolRel: 1e-6, minSigmaPx: 0.5 };
+  const trapped = fitPseudoVoigtRegion(px, [seedAtMax(px)], o);
+  assert(trapped.peaks[0].mu >= LORENTZIAN_CORNER_MU, `plain fit µ ${trapped.peaks[0].mu}`);
+  const fit = fitOutOfLorentzianCorner(px, [seedAtMax(px)], o), p = fit.peaks[0];
+  assert(fit.retVal < trapped.retVal, `χ ${fit.retVal} against ${trapped.retVal}`);
+  assert(p.mu < 0.5, `µ ${p.mu}`);
+  assertClose(p.sigmaGR, 0.8, 0.15, "σGR");
+  assertClose(p.sigmaGEta / arc, 3.6, 0.5, "σGEta (px of arc)");
+  assertClose(p.r, truth.u0, 0.1, "R");
+  // Out of the corner already: the same fit, not a second one.
+  const clean = renderRegion([truth], rC, 30, 5, -Infinity, 13);
+  const once = fitPseudoVoigtRegion(clean, [seedAtMax(clean)], o);
+  assert(once.peaks[0].mu < LORENTZIAN_CORNER_MU, `noise-free µ ${once.peaks[0].mu}`);
+  const same = fitOutOfLorentzianCorner(clean, [seedAtMax(clean)], o);
+  assertClose(same.retVal, once.retVal, 0, "noise-free χ");
 });
 
 Deno.test("addPseudoVoigtRegion: pseudoVoigtGradient's values and weighted derivatives, bit for bit", () => {
