@@ -90,12 +90,13 @@ export const srConfigSchema = v.pipe(
     ),
     /**
      * srmidas extension: how much BIC must fall for a split to be kept (`refine_split`). Higher
-     * trades resolved pairs for fewer false splits. Absent = 5: on issue #12's acceptance scan,
-     * once fits could leave their seeds' boxes (fitting/model_select.ts), 5 instead of 10 resolved
-     * 79 pairs instead of 74 and found 6 more spots for 66 more unmatched peaks (precision 0.986,
-     * srfac 1 0.984).
+     * trades resolved pairs for fewer false splits. Absent = 3: once fits escape the Lorentzian
+     * corner (fitting/pv_fit.ts `fitOutOfLorentzianCorner`), whose misfits were a share of the
+     * false splits, 3 instead of 5 resolved 105 instead of 101 of a tuning scan's 325 pairs for 6
+     * more unmatched peaks in 60 frames (bench/RESULTS.md). Earlier, 5 instead of 10 resolved 79
+     * pairs instead of 74 on issue #12's acceptance scan.
      */
-    refine_split_min_gain: v.optional(v.pipe(num, v.minValue(0)), 5),
+    refine_split_min_gain: v.optional(v.pipe(num, v.minValue(0)), 3),
     /**
      * srmidas extension, a speed knob: the split search runs only on fits whose χ² is at least
      * this many σ above its expectation (fitting/model_select.ts `minMisfitZ`). −2 cut the

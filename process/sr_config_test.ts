@@ -40,18 +40,18 @@ Deno.test("bundled JSON config and the .txt example load to the same settings", 
   );
   // The BIC re-fit's split search: on by default with BIC, off with the F-test or "no".
   const gate = { allDirectionsMinMisfitZ: SPLIT_ALL_DIRECTIONS_MISFIT_Z };
-  assertEquals(refineSplits(json), { minGain: 5, ...gate });
+  assertEquals(refineSplits(json), { minGain: 3, ...gate });
   assertEquals(refineSplits({ ...json, refine_split_min_gain: 25 }), { minGain: 25, ...gate });
   assertEquals(refineSplits({ ...json, refine_split_min_misfit_z: -2 }), {
-    minGain: 5,
+    minGain: 3,
     minMisfitZ: -2,
     ...gate,
   });
   assertEquals(refineSplits({ ...json, refine_split_directions: "all" }), {
-    minGain: 5,
+    minGain: 3,
     allDirections: true,
   });
-  assertEquals(refineSplits({ ...json, refine_split_directions: "residual" }), { minGain: 5 });
+  assertEquals(refineSplits({ ...json, refine_split_directions: "residual" }), { minGain: 3 });
   await assertRejects(
     () => Promise.resolve(validateSrConfig({ ...plain, refine_split_directions: "x" }, "x.json")),
     "refine_split_directions",
