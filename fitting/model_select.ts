@@ -208,9 +208,10 @@ export function selectPeakCount(
 ): PeakCountChoice | null {
   if (seeds.length === 0) return null;
   const m = px.value.length;
-  // Every fit escapes the Lorentzian corner (pv_fit.ts): a noisy Gaussian spot trapped at
-  // µ = 1 misfits its core, and two Lorentzians then beat it by BIC. On the acceptance scan's
-  // replay 7 k of its 72 k fits ended there, and 86 % of those fitted better from a Gaussian start.
+  // Fits escape the Lorentzian corner (pv_fit.ts; all but the split search's screens, below): a
+  // noisy Gaussian spot trapped at µ = 1 misfits its core, and two Lorentzians then beat it by
+  // BIC. On the acceptance scan's replay 7 k of its 72 k fits ended there, and 86 % of those
+  // fitted better from a Gaussian start.
   const tryFit = (
     s: readonly PeakSeed[],
     extra: Partial<PvFitOptions> = {},
